@@ -1,0 +1,137 @@
+"""Face crops in, embeddings and emotion posteriors out: the model as the app uses it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from albumsum.core.checkpoint import network_from_checkpoint, read_checkpoint
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``"auto"`` is CUDA when available, else CPU; any other name is taken as given."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def gaussian_log_posterior(
+    z: torch.Tensor, means: torch.Tensor, sigma: float, log_priors: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Eq. 1 with isotropic Gaussians, in log space: ``[N, D], [C, D] -> [N, C]`` log P(w|z).
+
+    Computed as ``log_softmax(log p(w_j) - ||z - mu_j||^2 / (2 sigma^2))`` so that points far from
+    every mean keep finite, informative values instead of 0/0.
+    """
+    logits = -torch.cdist(z, means).pow(2) / (2.0 * sigma * sigma)
+    if log_priors is not None:
+        logits = logits + log_priors
+    return F.log_softmax(logits, dim=1)
+
+
+def _prepare(crops: np.ndarray, device: torch.device, size: int, mean: float, std: float) -> torch.Tensor:
+    x = torch.from_numpy(np.ascontiguousarray(crops)).to(device, non_blocking=True)
+    x = x.unsqueeze(1).float().div_(255.0)
+    if x.shape[-2:] != (size, size):
+        x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
+
+
+@torch.inference_mode()
+def embed_crops(
+    net: torch.nn.Module,
+    crops: np.ndarray,
+    *,
+    size: int,
+    mean: float,
+    std: float,
+    flip_tta: bool = True,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """Run ``net`` (eval mode) on ``uint8 [N, H, W]`` crops in batches -> ``float32 [N, D]``.
+
+    With ``flip_tta`` the embedding is the mean over the face and its mirror image.
+    """
+    crops = np.asarray(crops)
+    if crops.ndim != 3 or crops.dtype != np.uint8:
+        raise ValueError(f"expected uint8 crops [N, H, W], got {crops.dtype} {crops.shape}")
+    device = next(net.parameters()).device
+    chunks = []
+    for start in range(0, len(crops), batch_size):
+        x = _prepare(crops[start : start + batch_size], device, size, mean, std)
+        z = net(x)
+        if flip_tta:
+            z = 0.5 * (z + net(torch.flip(x, dims=[3])))
+        chunks.append(z.float().cpu())
+    if not chunks:
+        return np.zeros((0, net.embedding_dim), dtype=np.float32)
+    return torch.cat(chunks).numpy()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Embeddings ``float32 [N, D]`` and emotion posteriors ``float32 [N, C]`` of N faces."""
+
+    embeddings: np.ndarray
+    proba: np.ndarray
+
+
+class Embedder:
+    """Runs a checkpoint on aligned face crops, batched, on CPU or CUDA."""
+
+    def __init__(
+        self,
+        checkpoint: dict[str, Any],
+        device: str = "auto",
+        batch_size: int = 256,
+        source: str | os.PathLike[str] = "<memory>",
+    ) -> None:
+        self.checkpoint = checkpoint
+        self.device = pick_device(device)
+        self.batch_size = batch_size
+        net = network_from_checkpoint(checkpoint, source).to(self.device)
+        self.net = net.to(memory_format=torch.channels_last)
+        spec = checkpoint["input_spec"]
+        self.size = int(spec["size"])
+        self.mean, self.std = float(spec["mean"]), float(spec["std"])
+        self.flip_tta = bool(spec.get("flip_tta", False))
+        self.class_names: list[str] = list(checkpoint["class_names"])
+        self.sigma = float(checkpoint["sigma"])
+        self.class_means = torch.as_tensor(checkpoint["class_means"], dtype=torch.float32)
+        priors = torch.as_tensor(checkpoint["class_priors"], dtype=torch.float32)
+        self.log_priors = priors.clamp_min(1e-12).log()
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], device: str = "auto", batch_size: int = 256) -> Embedder:
+        return cls(read_checkpoint(path), device=device, batch_size=batch_size, source=path)
+
+    @property
+    def embedding_dim(self) -> int:
+        return int(self.class_means.shape[1])
+
+    def embed(self, crops: np.ndarray) -> np.ndarray:
+        """``uint8 [N, H, W]`` grayscale crops -> ``float32 [N, D]`` embeddings."""
+        return embed_crops(
+            self.net,
+            crops,
+            size=self.size,
+            mean=self.mean,
+            std=self.std,
+            flip_tta=self.flip_tta,
+            batch_size=self.batch_size,
+        )
+
+    @torch.inference_mode()
+    def posteriors(self, embeddings: np.ndarray) -> np.ndarray:
+        """Eq. 1 with the stored means, sigma and priors: ``[N, D] -> float32 [N, C]``."""
+        z = torch.as_tensor(np.asarray(embeddings, dtype=np.float32))
+        return gaussian_log_posterior(z, self.class_means, self.sigma, self.log_priors).exp().numpy()
+
+    def predict(self, crops: np.ndarray) -> Prediction:
+        emb = self.embed(crops)
+        return Prediction(embeddings=emb, proba=self.posteriors(emb))

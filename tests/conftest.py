@@ -1,0 +1,20 @@
+"""Shared fixtures: the read-only data beside the project, and offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FERPLUS = SHARED / "data" / "ferplus"
+
+
+@pytest.fixture(scope="session")
+def ferplus_dir() -> Path:
+    if not (FERPLUS / "train.npz").is_file() or not (FERPLUS / "valid.npz").is_file():
+        pytest.skip(f"FER+ data not found at {FERPLUS} (it lives in ../shared beside the project)")
+    return FERPLUS

@@ -1,0 +1,147 @@
+"""A short real training on a few hundred FER+ faces, resuming, and the CLI around it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from albumsum.core.checkpoint import read_checkpoint
+from albumsum.core.inference import Embedder
+from trainer.cli import main as train_main
+from trainer.config import TrainConfig
+from trainer.data import load_labelled
+from trainer.evaluation import knn_predict
+from trainer.fit import Trainer, lr_factor
+
+QUICK = dict(
+    arch="small",
+    n_per_class=16,
+    batches_per_epoch=12,
+    epochs=4,
+    lr=3e-3,
+    progress=False,
+    eval_every=0,
+    amp="off",
+    threads=2,
+)
+
+
+@pytest.fixture(scope="module")
+def small_sets(ferplus_dir):
+    train = load_labelled(ferplus_dir / "train.npz", limit_per_class=120)
+    valid = load_labelled(ferplus_dir / "valid.npz")
+    valid = valid.subset(np.arange(0, len(valid), 4))
+    return train, valid
+
+
+@pytest.fixture(scope="module")
+def trained(small_sets, tmp_path_factory):
+    torch.set_num_threads(2)
+    out = tmp_path_factory.mktemp("run")
+    config = TrainConfig(out_dir=str(out), **QUICK)
+    trainer = Trainer(config, *small_sets)
+    return trainer, trainer.fit()
+
+
+@pytest.mark.slow
+def test_short_training_beats_chance_on_valid(trained, small_sets) -> None:
+    _, path = trained
+    _, valid = small_sets
+    metrics = read_checkpoint(path)["metrics"]
+    acc = metrics["valid_knn_accuracy"]
+    # Chance for this reference: the same kNN with the reference labels shuffled.
+    embedder = Embedder.from_file(path, device="cpu")
+    ref = embedder.checkpoint["reference"]
+    shuffled = np.random.default_rng(0).permutation(ref["labels"].numpy())
+    pred = knn_predict(embedder.embed(valid.images), ref["embeddings"].float().numpy(), shuffled)
+    chance = 100 * float(np.mean(pred == valid.labels))
+    assert acc > chance + 10, (acc, chance)
+    assert acc > 100 / 8 + 10
+
+
+@pytest.mark.slow
+def test_run_directory_and_checkpoint_contents(trained) -> None:
+    trainer, path = trained
+    run_dir = path.parent
+    lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [x["epoch"] for x in lines] == [1, 2, 3, 4]
+    assert all(np.isfinite(x["loss"]) and x["images_per_s"] > 0 for x in lines)
+    assert json.loads((run_dir / "config.json").read_text())["arch"] == "small"
+    data = read_checkpoint(path)
+    assert data["class_means"].shape == (8, 64) and abs(float(data["class_priors"].sum()) - 1) < 1e-5
+    assert data["reference"]["embeddings"].shape[0] == len(trainer.train)
+    assert data["train_config"]["epochs"] == 4
+
+
+@pytest.mark.slow
+def test_resume_after_interruption_matches_an_uninterrupted_run(small_sets, tmp_path) -> None:
+    """Seeds make a CPU run repeatable, and a run stopped after epoch 1 resumes to the same weights."""
+    train, _ = small_sets
+    cfg = dict(QUICK, epochs=2, batches_per_epoch=3, seed=5)
+    whole = Trainer(TrainConfig(out_dir=str(tmp_path / "a"), **cfg), train)
+    whole.fit()
+    first = Trainer(TrainConfig(out_dir=str(tmp_path / "b"), **dict(cfg, epochs=1)), train)
+    first.fit()  # "interrupted" after epoch 1: last.pt holds the state
+    resumed = Trainer(TrainConfig(out_dir=str(tmp_path / "b"), **cfg), train)
+    resumed.fit()
+    for (k, a), b in zip(whole.run.net.state_dict().items(), resumed.run.net.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, msg=k)
+
+
+def test_schedule_warms_up_then_decays() -> None:
+    cfg = TrainConfig(warmup_epochs=1)
+    factors = [lr_factor(cfg, s, 100, 10) for s in range(100)]
+    assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
+    assert factors[10] > factors[50] > factors[99] >= 0
+
+
+@pytest.mark.slow
+def test_cli_evaluate_and_embed(trained, ferplus_dir, tmp_path, capsys) -> None:
+    _, path = trained
+    valid = load_labelled(ferplus_dir / "valid.npz")
+    small = tmp_path / "valid_small.npz"
+    np.savez(small, images=valid.images[:200], labels=np.array(["neutral", "happiness"])[valid.labels[:200] % 2])
+    assert (
+        train_main(
+            [
+                "evaluate",
+                "--checkpoint",
+                str(path),
+                "--data",
+                str(small),
+                "--out",
+                str(tmp_path / "m.json"),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
+    table = capsys.readouterr().out
+    assert "knn" in table and "recall@K" in table and "NMI" in table
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["count"] == 200 and 0 <= metrics["knn_accuracy"] <= 100
+    assert (
+        train_main(
+            [
+                "embed",
+                "--checkpoint",
+                str(path),
+                "--data",
+                str(small),
+                "--out",
+                str(tmp_path / "e.npz"),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
+    with np.load(tmp_path / "e.npz") as z:
+        assert z["embeddings"].shape == (200, 64) and z["embeddings"].dtype == np.float32
+        assert z["proba"].shape == (200, 8) and z["labels"].shape == (200,)
+    assert train_main(["evaluate", "--checkpoint", str(path), "--data", str(small), "--detect"]) == 2
+    assert train_main(["evaluate", "--checkpoint", str(tmp_path / "none.pt"), "--data", str(small)]) == 2

@@ -1,0 +1,118 @@
+"""SGMLoss against a plain-Python loop, values and gradients."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from trainer.losses import SGMLoss
+
+
+def naive_sgm(z: list[list[float]], labels: list[int], targets: list[list[float]], sigma: float, lam: float) -> float:
+    """Eq. 4 + lambda * mean norm, written out with loops and math.exp (no log-sum-exp)."""
+    n, d = len(z), len(z[0])
+    present = sorted(set(labels))
+    means = {}
+    for j in present:
+        rows = [z[i] for i in range(n) if labels[i] == j]
+        means[j] = [sum(r[k] for r in rows) / len(rows) for k in range(d)]
+    total = 0.0
+    for i in range(n):
+        dens = [math.exp(-sum((z[i][k] - means[j][k]) ** 2 for k in range(d)) / (2 * sigma**2)) for j in present]
+        post = [x / sum(dens) for x in dens]
+        total += sum((post[a] - targets[i][j]) ** 2 for a, j in enumerate(present))
+    norm = sum(math.sqrt(sum(v * v for v in row)) for row in z) / n
+    return total / n + lam * norm
+
+
+def numeric_grad(z: torch.Tensor, fn, eps: float = 1e-6) -> torch.Tensor:
+    grad = torch.zeros_like(z)
+    for i in range(z.shape[0]):
+        for k in range(z.shape[1]):
+            plus, minus = z.clone(), z.clone()
+            plus[i, k] += eps
+            minus[i, k] -= eps
+            grad[i, k] = (fn(plus.tolist()) - fn(minus.tolist())) / (2 * eps)
+    return grad
+
+
+def batch(seed: int = 0, n: int = 9, d: int = 3, classes: int = 4, scale: float = 1.0):
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, d, generator=g, dtype=torch.float64) * scale
+    labels = torch.tensor([0, 0, 0, 2, 2, 2, 3, 3, 3][:n])
+    raw = torch.rand(n, classes, generator=g, dtype=torch.float64)
+    return z, labels, raw / raw.sum(dim=1, keepdim=True)
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.3])
+def test_value_and_gradient_match_the_loop(lam: float) -> None:
+    z, labels, targets = batch()
+    fn = lambda zz: naive_sgm(zz, labels.tolist(), targets.tolist(), 0.5, lam)  # noqa: E731
+    zt = z.clone().requires_grad_(True)
+    loss = SGMLoss(sigma=0.5, norm_weight=lam)(zt, labels, targets)
+    loss.backward()
+    assert loss.item() == pytest.approx(fn(z.tolist()), rel=1e-10)
+    torch.testing.assert_close(zt.grad, numeric_grad(z, fn), rtol=1e-5, atol=1e-7)
+
+
+def test_absent_classes_are_left_out_of_posterior_and_targets() -> None:
+    z, labels, targets = batch()  # class 1 absent
+    full = SGMLoss(0.5, 0.0)(z, labels, targets)
+    shifted = targets.clone()
+    shifted[:, 1] += 5.0  # only the absent column changes
+    assert SGMLoss(0.5, 0.0)(z, labels, shifted).item() == pytest.approx(full.item())
+
+
+def test_one_hot_targets_and_float32() -> None:
+    z, labels, _ = batch()
+    one_hot = torch.nn.functional.one_hot(labels, 4).double()
+    expected = naive_sgm(z.tolist(), labels.tolist(), one_hot.tolist(), 0.5, 0.01)
+    got = SGMLoss(0.5, 0.01)(z.float(), labels, one_hot.float())
+    assert got.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_far_apart_points_keep_finite_gradients() -> None:
+    # Hundreds of sigma apart: a naive exp(-d^2 / 2 sigma^2) underflows to 0/0 for every class.
+    z, labels, targets = batch(scale=300.0)
+    with torch.no_grad():
+        naive_dens = torch.exp(-(z[:, None] - z[None]).pow(2).sum(-1) / 0.5)
+    assert (naive_dens.sum(1) - 1.0).abs().max() < 1e-12  # only self-terms survive: the naive form breaks
+    zt = z.clone().requires_grad_(True)
+    loss = SGMLoss(0.5, 0.01)(zt, labels, targets)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(zt.grad).all()
+    assert zt.grad.abs().sum() > 0
+
+
+def test_named_terms_add_up() -> None:
+    z, labels, targets = batch()
+    terms = SGMLoss(0.5, 0.2).terms(z, labels, targets)
+    assert terms["loss"].item() == pytest.approx(terms["rep"].item() + 0.2 * terms["norm"].item())
+
+
+def test_empty_batch_is_an_explicit_zero_with_a_gradient_path() -> None:
+    z = torch.zeros(0, 3, requires_grad=True)
+    loss = SGMLoss()(z, torch.zeros(0, dtype=torch.long), torch.zeros(0, 4))
+    loss.backward()
+    assert loss.item() == 0.0
+
+
+def test_single_class_batch_has_zero_rep_for_matching_targets() -> None:
+    z = torch.randn(5, 3)
+    labels = torch.zeros(5, dtype=torch.long)
+    targets = torch.nn.functional.one_hot(labels, 8).float()
+    assert SGMLoss(0.5, 0.0)(z, labels, targets).item() == pytest.approx(0.0, abs=1e-7)
+
+
+@pytest.mark.parametrize("shapes", [((4, 3), (5,), (4, 8)), ((4,), (4,), (4, 8)), ((4, 3), (4,), (3, 8))])
+def test_shape_errors_are_clear(shapes) -> None:
+    z, lab, t = shapes
+    with pytest.raises(ValueError, match="expected embeddings"):
+        SGMLoss()(torch.zeros(z), torch.zeros(lab, dtype=torch.long), torch.zeros(t))
+
+
+def test_sigma_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="sigma"):
+        SGMLoss(sigma=0.0)

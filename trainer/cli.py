@@ -1,0 +1,118 @@
+"""``albumsum-train``: fit, evaluate, embed and prepare data (also ``python -m trainer``).
+
+albumsum-train fit [--config FILE] [--key=value ...]
+albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--out M.json]
+albumsum-train embed --checkpoint C --data D.npz --out E.npz
+albumsum-train prepare ferplus|fer2013|folders ... --out D.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from trainer.config import ConfigError, build_config
+
+log = logging.getLogger("trainer")
+
+
+def _cmd_fit(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.fit import fit
+
+    print(fit(build_config(args.config, extra)))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.evaluate import evaluate_checkpoint, format_table, write_json
+
+    metrics = evaluate_checkpoint(args.checkpoint, args.data, args.reference, args.detect, args.device)
+    print(format_table(metrics))
+    if args.out:
+        write_json(metrics, args.out)
+        log.info("wrote %s", args.out)
+    return 0
+
+
+def _cmd_embed(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.evaluate import embed_file
+
+    n = embed_file(args.checkpoint, args.data, args.out, args.device)
+    log.info("wrote %d embeddings to %s", n, args.out)
+    return 0
+
+
+def _cmd_prepare(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer import importers
+
+    if args.source == "ferplus":
+        report = importers.import_ferplus_folder(args.inputs[0], args.out)
+    elif args.source == "fer2013":
+        if len(args.inputs) != 2:
+            raise ValueError("prepare fer2013 takes two files: fer2013.csv fer2013new.csv")
+        report = importers.import_fer2013_csv(args.inputs[0], args.inputs[1], args.out, usage=args.usage)
+    else:
+        report = importers.import_class_folders(args.inputs[0], args.out, size=args.size)
+    print(report.summary())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="albumsum-train", description="Train and evaluate albumsum's Structured Gaussian Manifold embedding."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("fit", help="train an embedding; settings as --key=value (see trainer/config.py)")
+    p.add_argument("--config", help="a .toml or .json file of settings, applied before --key=value")
+    p.set_defaults(func=_cmd_fit, takes_extra=True)
+
+    for name, func, help_text in [
+        ("evaluate", _cmd_evaluate, "the evaluation protocol, as a table and JSON"),
+        ("embed", _cmd_embed, "write embeddings and posteriors of a set"),
+    ]:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--checkpoint", required=True, help="model checkpoint (.pt)")
+        p.add_argument("--data", required=True, help="labelled faces (.npz: images + votes or labels)")
+        p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:1 ...")
+        p.set_defaults(func=func)
+        if name == "evaluate":
+            p.add_argument("--reference", help="kNN reference set (default: the training set of the checkpoint)")
+            p.add_argument("--detect", action="store_true", help="images are full frames: find faces first")
+            p.add_argument("--out", help="write the metrics as JSON here")
+        else:
+            p.add_argument("--out", required=True, help="output .npz")
+
+    p = sub.add_parser("prepare", help="convert a dataset into the labelled npz contract")
+    p.add_argument(
+        "source",
+        choices=["ferplus", "fer2013", "folders"],
+        help="ferplus: a FERPlus split folder (label.csv + PNGs); fer2013: fer2013.csv and "
+        "fer2013new.csv; folders: one sub-folder of images per emotion",
+    )
+    p.add_argument("inputs", nargs="+", help="the folder, or the two CSV files for fer2013")
+    p.add_argument("--out", required=True, help="output .npz")
+    p.add_argument("--usage", default="Training", help="fer2013: Training, PublicTest or PrivateTest")
+    p.add_argument("--size", type=int, default=48, help="folders: output side in pixels")
+    p.set_defaults(func=_cmd_prepare)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "takes_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.func(args, extra)
+    except Exception as exc:
+        if isinstance(exc, ConfigError | ValueError | FileNotFoundError | RuntimeError | OSError):
+            log.error("%s", exc)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

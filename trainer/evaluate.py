@@ -1,0 +1,127 @@
+"""``albumsum-train evaluate`` and ``embed``: run a checkpoint on a labelled set.
+
+The evaluator embeds the set with the app's own :class:`~albumsum.core.inference.Embedder`, so the
+numbers describe exactly what the app computes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from albumsum.core.inference import Embedder
+from trainer.data import LabelledSet, load_labelled
+from trainer.evaluation import RETRIEVAL_KS, evaluate_embeddings
+
+log = logging.getLogger(__name__)
+
+
+class DetectionUnavailable(RuntimeError):
+    """``--detect`` needs the app's face pipeline, which this build does not have yet."""
+
+
+def load_for_evaluation(path: str | os.PathLike[str], detect: bool = False) -> LabelledSet:
+    if detect:
+        raise DetectionUnavailable(
+            "--detect runs the app's face pipeline (detect, align, crop) on full frames; it is not "
+            "part of this build yet. Pass pre-cropped faces instead (images uint8 [N, H, W])."
+        )
+    return load_labelled(path)
+
+
+def reference_embeddings(embedder: Embedder, reference: str | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """The kNN reference: ``reference`` embedded now, else the checkpoint's stored training bank,
+    else the training file named in its config. Returns (embeddings, labels, description)."""
+    if reference:
+        ref = load_labelled(reference)
+        return embedder.embed(ref.images), ref.labels, str(reference)
+    bank = embedder.checkpoint.get("reference")
+    if bank:
+        emb = np.asarray(bank["embeddings"].float().numpy(), dtype=np.float32)
+        return emb, bank["labels"].numpy(), "the training set stored in the checkpoint"
+    train_path = embedder.checkpoint.get("train_config", {}).get("train_data")
+    if not train_path or not Path(train_path).is_file():
+        raise FileNotFoundError(
+            "the checkpoint stores no reference bank and its training data "
+            f"({train_path!r}) is not here; pass --reference R.npz"
+        )
+    ref = load_labelled(train_path)
+    return embedder.embed(ref.images), ref.labels, str(train_path)
+
+
+def evaluate_checkpoint(
+    checkpoint: str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    reference: str | None = None,
+    detect: bool = False,
+    device: str = "auto",
+) -> dict[str, float]:
+    """The full protocol of DESIGN.md for one checkpoint on one labelled set."""
+    embedder = Embedder.from_file(checkpoint, device=device)
+    test = load_for_evaluation(data, detect)
+    emb = embedder.embed(test.images)
+    ref_emb, ref_labels, described = reference_embeddings(embedder, reference)
+    log.info("evaluating %d faces of %s against %d reference faces (%s)", len(test), data, len(ref_labels), described)
+    priors = embedder.log_priors.exp().numpy()
+    return evaluate_embeddings(
+        emb,
+        test.labels,
+        ref_emb,
+        ref_labels,
+        class_means=embedder.class_means.numpy(),
+        sigma=embedder.sigma,
+        priors=priors,
+        num_classes=len(embedder.class_names),
+    )
+
+
+def format_table(metrics: dict[str, float]) -> str:
+    """A plain-text table: classification rows, NMI, and the retrieval curve."""
+    lines = [
+        f"faces evaluated: {int(metrics.get('count', 0))}",
+        "",
+        f"{'classifier':<12}{'Acc':>8}{'Prec':>8}{'Rec':>8}{'F1':>8}{'macroF1':>9}",
+    ]
+    for name in ("knn", "posterior"):
+        if f"{name}_accuracy" in metrics:
+            vals = [metrics[f"{name}_{k}"] for k in ("accuracy", "precision", "recall", "f1_paper", "f1_macro")]
+            lines.append(f"{name:<12}" + "".join(f"{v:8.2f}" for v in vals[:4]) + f"{vals[4]:9.2f}")
+    if "nmi_kmeans" in metrics:
+        lines += ["", f"NMI (k-means): {metrics['nmi_kmeans']:.2f}   NMI (kNN predictions): {metrics['nmi_knn']:.2f}"]
+    if "recall@1" in metrics:
+        lines += ["", f"{'K':<12}" + "".join(f"{k:>7}" for k in RETRIEVAL_KS)]
+        for name in ("recall", "acc"):
+            lines.append(f"{name + '@K':<12}" + "".join(f"{metrics[f'{name}@{k}']:7.2f}" for k in RETRIEVAL_KS))
+    return "\n".join(lines)
+
+
+def write_json(metrics: dict[str, float], out: str | os.PathLike[str]) -> None:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+
+
+def embed_file(
+    checkpoint: str | os.PathLike[str], data: str | os.PathLike[str], out: str | os.PathLike[str], device: str = "auto"
+) -> int:
+    """Write ``embeddings`` [N, D] float32, ``proba`` [N, C] float32, ``labels``, ``targets`` and
+    ``names`` of a labelled set to ``out`` (npz). Returns N."""
+    embedder = Embedder.from_file(checkpoint, device=device)
+    data_set = load_labelled(data)
+    pred = embedder.predict(data_set.images)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out,
+        embeddings=pred.embeddings,
+        proba=pred.proba,
+        labels=data_set.labels,
+        targets=data_set.targets,
+        names=data_set.names,
+        class_names=np.asarray(embedder.class_names),
+    )
+    return len(data_set)

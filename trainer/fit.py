@@ -1,0 +1,303 @@
+"""``albumsum-train fit``: train the SGM embedding, resumable, and write the model checkpoint.
+
+A run directory holds ``config.json`` (the final config), ``metrics.jsonl`` (one line per epoch),
+``last.pt`` (the full training state, rewritten atomically after every epoch, for resuming) and
+``model.pt`` (the self-describing checkpoint the app loads).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from albumsum.core.checkpoint import DEFAULT_INPUT_SPEC, save_checkpoint
+from albumsum.core.emotions import EMOTIONS, NUM_EMOTIONS
+from albumsum.core.inference import embed_crops, pick_device
+from albumsum.core.networks import build_network
+from trainer.augment import Augment
+from trainer.config import TrainConfig
+from trainer.data import LabelledSet, describe, load_labelled
+from trainer.evaluation import evaluate_embeddings
+from trainer.losses import SGMLoss
+from trainer.progress import Progress
+from trainer.samplers import ClassBalancedBatchSampler
+
+log = logging.getLogger(__name__)
+
+
+def model_args(config: TrainConfig) -> dict[str, Any]:
+    args: dict[str, Any] = {"arch": config.arch, "embedding_dim": config.embedding_dim}
+    if config.arch == "resnet18":
+        args["stem"] = config.stem
+    return args
+
+
+def use_amp(config: TrainConfig, device: torch.device) -> bool:
+    if config.amp == "auto":
+        if device.type == "cuda":
+            return True
+        return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return config.amp == "on"
+
+
+def lr_factor(config: TrainConfig, step: int, total: int, per_epoch: int) -> float:
+    """Linear warm-up over ``warmup_epochs``, then cosine decay to zero (or constant)."""
+    warm = max(1, int(config.warmup_epochs * per_epoch))
+    if step < warm:
+        return (step + 1) / warm
+    if config.schedule == "constant":
+        return 1.0
+    progress = (step - warm) / max(1, total - warm)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+def make_optimizer(config: TrainConfig, net: torch.nn.Module) -> torch.optim.Optimizer:
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    raise ValueError(f"unknown optimizer {config.optimizer!r}; expected adamw or adam")
+
+
+@dataclass
+class Run:
+    """Everything a training run mutates, so it can be saved and resumed as one state."""
+
+    config: TrainConfig
+    net: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    sampler: ClassBalancedBatchSampler
+    generator: torch.Generator
+    epoch: int = 0
+    step: int = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config.to_dict(),
+            "net": self.net.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "sampler": self.sampler.state_dict(),
+            "generator": self.generator.get_state(),
+            "epoch": self.epoch,
+            "step": self.step,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.net.load_state_dict(state["net"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.sampler.load_state_dict(state["sampler"])
+        self.generator.set_state(state["generator"])
+        self.epoch, self.step = int(state["epoch"]), int(state["step"])
+
+
+def _atomic_save(obj: Any, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class Trainer:
+    """Fits one network on one labelled set with the SGM loss."""
+
+    def __init__(self, config: TrainConfig, train: LabelledSet, valid: LabelledSet | None = None) -> None:
+        self.config = config
+        self.train, self.valid = train, valid
+        self.device = pick_device(config.device)
+        self.amp = use_amp(config, self.device)
+        self.out_dir = Path(config.out_dir)
+        torch.manual_seed(config.seed)
+        net = build_network(**model_args(config)).to(self.device)
+        if config.channels_last:
+            net = net.to(memory_format=torch.channels_last)
+        per_class = config.n_per_class
+        classes = len(np.unique(train.labels))
+        batches = config.batches_per_epoch or max(1, len(train) // (per_class * classes))
+        self.run = Run(
+            config=config,
+            net=net,
+            optimizer=make_optimizer(config, net),
+            sampler=ClassBalancedBatchSampler(train.labels, per_class, batches, seed=config.seed),
+            generator=torch.Generator().manual_seed(config.seed),
+        )
+        self.loss = SGMLoss(sigma=config.sigma, norm_weight=config.norm_weight)
+        self.augment = Augment(
+            config.flip,
+            config.max_rotate,
+            config.max_scale,
+            config.max_shift,
+            config.brightness,
+            config.contrast,
+            config.erase_prob,
+        )
+        self.images = torch.from_numpy(train.images).to(self.device)
+        self.labels = torch.from_numpy(train.labels).to(self.device)
+        targets = train.targets if config.targets == "soft" else np.eye(NUM_EMOTIONS, dtype=np.float32)[train.labels]
+        if config.targets not in ("soft", "hard"):
+            raise ValueError(f"targets must be 'soft' or 'hard', got {config.targets!r}")
+        self.targets = torch.from_numpy(targets).to(self.device)
+        self.mean, self.std = DEFAULT_INPUT_SPEC["mean"], DEFAULT_INPUT_SPEC["std"]
+
+    # ----------------------------------------------------------------- training
+    def _batch(self, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        idx = torch.from_numpy(index).to(self.device)
+        x = self.images[idx].unsqueeze(1).float().div_(255.0).sub_(self.mean).div_(self.std)
+        x = self.augment(x, self.run.generator)
+        if self.config.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x, self.labels[idx], self.targets[idx]
+
+    def train_epoch(self) -> dict[str, float]:
+        run, cfg = self.run, self.config
+        run.net.train()
+        total_steps = cfg.epochs * len(run.sampler)
+        sums = {"loss": 0.0, "rep": 0.0, "norm": 0.0}
+        start, seen = time.perf_counter(), 0
+        bar = Progress(len(run.sampler), f"epoch {run.epoch + 1}/{cfg.epochs}", enabled=cfg.progress)
+        for index in run.sampler:
+            for group in run.optimizer.param_groups:
+                group["lr"] = cfg.lr * lr_factor(cfg, run.step, total_steps, len(run.sampler))
+            x, labels, targets = self._batch(index)
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
+                z = run.net(x)
+            terms = self.loss.terms(z.float(), labels, targets)
+            run.optimizer.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            run.optimizer.step()
+            run.step += 1
+            seen += len(index)
+            for key in sums:
+                sums[key] += float(terms[key].detach())
+            bar.update(loss=float(terms["loss"].detach()), img_s=seen / (time.perf_counter() - start))
+        bar.close()
+        n = len(run.sampler)
+        elapsed = time.perf_counter() - start
+        return {
+            **{k: v / n for k, v in sums.items()},
+            "lr": run.optimizer.param_groups[0]["lr"],
+            "images_per_s": seen / elapsed,
+            "epoch_s": elapsed,
+        }
+
+    # --------------------------------------------------------------- evaluation
+    def embed(self, images: np.ndarray, flip_tta: bool = True) -> np.ndarray:
+        self.run.net.eval()
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
+            return embed_crops(
+                self.run.net,
+                images,
+                size=images.shape[1],
+                mean=self.mean,
+                std=self.std,
+                flip_tta=flip_tta,
+                batch_size=512,
+            )
+
+    def quick_eval(self, reference_size: int = 10000) -> dict[str, float]:
+        """kNN accuracy on the valid set against a random part of the training set, no TTA."""
+        if self.valid is None:
+            return {}
+        rng = np.random.default_rng(0)
+        ref = rng.permutation(len(self.train))[:reference_size]
+        metrics = evaluate_embeddings(
+            self.embed(self.valid.images, False),
+            self.valid.labels,
+            self.embed(self.train.images[ref], False),
+            self.train.labels[ref],
+            parts=("knn",),
+        )
+        return {f"valid_{k}": v for k, v in metrics.items() if k.startswith("knn_")}
+
+    # ------------------------------------------------------------------ the run
+    def fit(self) -> Path:
+        cfg, run = self.config, self.run
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        (self.out_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
+        last = self.out_dir / "last.pt"
+        if last.exists():
+            run.load_state_dict(torch.load(last, map_location=self.device, weights_only=False))
+            log.info("resumed %s at epoch %d", last, run.epoch)
+        log.info(
+            "training on %d faces (%s); %d batches of %d per epoch; device %s, amp %s",
+            len(self.train),
+            describe(self.train),
+            len(run.sampler),
+            run.sampler.batch_size,
+            self.device,
+            self.amp,
+        )
+        while run.epoch < cfg.epochs:
+            record: dict[str, Any] = {"epoch": run.epoch + 1, **self.train_epoch()}
+            run.epoch += 1
+            if self.valid is not None and cfg.eval_every and run.epoch % cfg.eval_every == 0 and run.epoch < cfg.epochs:
+                record.update(self.quick_eval())
+            with open(self.out_dir / "metrics.jsonl", "a") as f:
+                f.write(json.dumps(record) + "\n")
+            log.info(
+                "epoch %d: %s", run.epoch, ", ".join(f"{k} {v:.4g}" for k, v in record.items() if isinstance(v, float))
+            )
+            _atomic_save(run.state_dict(), last)
+        return self.finish()
+
+    def finish(self) -> Path:
+        """Embed the whole training set, compute class statistics, evaluate, write ``model.pt``."""
+        train_emb = self.embed(self.train.images)
+        counts = np.bincount(self.train.labels, minlength=NUM_EMOTIONS)
+        means = np.zeros((NUM_EMOTIONS, train_emb.shape[1]), dtype=np.float32)
+        for c in np.flatnonzero(counts):
+            means[c] = train_emb[self.train.labels == c].mean(axis=0)
+        priors = (counts / counts.sum()).astype(np.float32)
+        metrics: dict[str, float] = {}
+        if self.valid is not None:
+            valid_emb = self.embed(self.valid.images)
+            found = evaluate_embeddings(
+                valid_emb,
+                self.valid.labels,
+                train_emb,
+                self.train.labels,
+                class_means=means,
+                sigma=self.config.sigma,
+                priors=priors,
+            )
+            metrics = {f"valid_{k}": v for k, v in found.items()}
+            log.info("valid: %s", ", ".join(f"{k} {v:.2f}" for k, v in metrics.items()))
+        path = save_checkpoint(self.checkpoint_payload(train_emb, means, priors, metrics), self.out_dir / "model.pt")
+        log.info("wrote %s", path)
+        return path
+
+    def checkpoint_payload(
+        self, train_emb: np.ndarray, means: np.ndarray, priors: np.ndarray, metrics: dict[str, float]
+    ) -> dict[str, Any]:
+        state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in self.run.net.state_dict().items()}
+        return {
+            "model_args": model_args(self.config),
+            "state_dict": state,
+            "class_names": list(EMOTIONS),
+            "sigma": self.config.sigma,
+            "class_means": torch.from_numpy(means),
+            "class_priors": torch.from_numpy(priors),
+            "input_spec": {**DEFAULT_INPUT_SPEC, "size": int(self.train.images.shape[1])},
+            "reference": {
+                "embeddings": torch.from_numpy(train_emb).half(),
+                "labels": torch.from_numpy(self.train.labels),
+            },
+            "train_config": self.config.to_dict(),
+            "metrics": metrics,
+        }
+
+
+def fit(config: TrainConfig) -> Path:
+    """Load the data named in ``config``, train, and return the path of ``model.pt``."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    train = load_labelled(config.train_data, config.limit)
+    valid = load_labelled(config.valid_data) if config.valid_data else None
+    return Trainer(config, train, valid).fit()
