@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from trainer.config import ConfigError, build_config
 
@@ -21,6 +22,35 @@ def _cmd_fit(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer.fit import fit
 
     print(fit(build_config(args.config, extra)))
+    return 0
+
+
+def _cmd_subspaces(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.config import load_config_file, parse_cli_overrides
+    from trainer.dgm import run_subspaces
+
+    overrides = load_config_file(args.config) if args.config else {}
+    overrides.update(parse_cli_overrides(extra))
+    print(run_subspaces(args.checkpoint, overrides))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.report import build_report
+
+    labels = args.label or [f"model {i + 1}" for i in range(len(args.checkpoint))]
+    if len(labels) != len(args.checkpoint):
+        raise ValueError(f"{len(args.checkpoint)} checkpoints but {len(labels)} labels")
+    build_report(
+        args.checkpoint,
+        labels,
+        args.data,
+        args.out,
+        emotion=args.emotion,
+        device=args.device,
+        face_figures=not args.no_faces,
+    )
+    print((Path(args.out) / "table.md").read_text())
     return 0
 
 
@@ -68,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="a .toml or .json file of settings, applied before --key=value")
     p.set_defaults(func=_cmd_fit, takes_extra=True)
 
+    p = sub.add_parser("subspaces", help="Algorithm 2: fine-tune a checkpoint on EM sub-classes, levels 2..L")
+    p.add_argument("--checkpoint", required=True, help="a checkpoint trained on emotions (level 1)")
+    p.add_argument("--config", help="a .toml or .json file of settings, applied before --key=value")
+    p.set_defaults(func=_cmd_subspaces, takes_extra=True)
+
     for name, func, help_text in [
         ("evaluate", _cmd_evaluate, "the evaluation protocol, as a table and JSON"),
         ("embed", _cmd_embed, "write embeddings and posteriors of a set"),
@@ -83,6 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", help="write the metrics as JSON here")
         else:
             p.add_argument("--out", required=True, help="output .npz")
+
+    p = sub.add_parser("report", help="the paper's tables and figures for one or more checkpoints")
+    p.add_argument(
+        "--checkpoint", required=True, nargs="+", help="checkpoints; the first one gets the t-SNE and sub-class figures"
+    )
+    p.add_argument("--label", nargs="+", help="a name per checkpoint (e.g. SGMLoss TripletLoss CNN)")
+    p.add_argument("--data", required=True, help="labelled faces to evaluate on (.npz)")
+    p.add_argument("--out", required=True, help="folder for table.md, report.json and the PNG figures")
+    p.add_argument("--emotion", default="happiness", help="the emotion of the sub-class figures")
+    p.add_argument("--no-faces", action="store_true", help="skip the figure that shows face images")
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("prepare", help="convert a dataset into the labelled npz contract")
     p.add_argument(

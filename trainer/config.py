@@ -26,9 +26,15 @@ class TrainConfig:
     stem: str = "stock"  # resnet18 only: "stock" (7x7/2 + pool) or "deep" (3x3 convs + pool)
     embedding_dim: int = 64  # paper 4.2.3
     # loss
-    loss: str = "sgm"  # sgm (Structured Gaussian Manifold)
+    loss: str = "sgm"  # sgm (Structured Gaussian Manifold) | triplet (128 a batch) | ce (linear head)
     sigma: float = 0.5  # isotropic std of each class Gaussian (paper: 0.5)
     norm_weight: float = 0.01  # lambda of the mean embedding-norm penalty (Algorithm 1, step 6)
+    # sub-classes (Deep Gaussian Mixture sub-spaces, Algorithm 2)
+    subclasses: int = 3  # Gaussians per emotion fitted on the final embedding by `fit`
+    levels: int = 5  # `subspaces`: L of Algorithm 2 (fine-tune on sub-classes for l = 2..L)
+    level_epochs: int = 2  # `subspaces`: fine-tuning epochs per level
+    level_lr: float = 2e-4  # `subspaces`: peak learning rate of each level's fine-tuning
+    min_subclass_size: int = 64  # never fit a component for fewer faces than this
     # batches: exactly n_per_class x classes faces; rare classes are drawn with replacement
     n_per_class: int = 32
     batches_per_epoch: int = 0  # 0 = training faces // batch size

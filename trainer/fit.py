@@ -1,8 +1,10 @@
-"""``albumsum-train fit``: train the SGM embedding, resumable, and write the model checkpoint.
+"""``albumsum-train fit``: train an embedding (SGM, triplet or cross-entropy), resumable, and write
+the model checkpoint.
 
 A run directory holds ``config.json`` (the final config), ``metrics.jsonl`` (one line per epoch),
 ``last.pt`` (the full training state, rewritten atomically after every epoch, for resuming) and
-``model.pt`` (the self-describing checkpoint the app loads).
+``model.pt`` (the self-describing checkpoint the app loads). Under ``torchrun`` the run is data
+parallel (DDP): each process takes its shard of every class-balanced batch and rank 0 writes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
 from albumsum.core.checkpoint import DEFAULT_INPUT_SPEC, save_checkpoint
 from albumsum.core.emotions import EMOTIONS, NUM_EMOTIONS
@@ -27,9 +31,10 @@ from trainer.augment import Augment
 from trainer.config import TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
 from trainer.evaluation import evaluate_embeddings
-from trainer.losses import SGMLoss
+from trainer.losses import build_loss
 from trainer.progress import Progress
 from trainer.samplers import ClassBalancedBatchSampler
+from trainer.subspaces import SubclassFit, fit_subclasses
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +65,55 @@ def lr_factor(config: TrainConfig, step: int, total: int, per_epoch: int) -> flo
     return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
-def make_optimizer(config: TrainConfig, net: torch.nn.Module) -> torch.optim.Optimizer:
+def make_optimizer(config: TrainConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
     if config.optimizer == "adamw":
-        return torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     if config.optimizer == "adam":
-        return torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
     raise ValueError(f"unknown optimizer {config.optimizer!r}; expected adamw or adam")
+
+
+def training_targets(config: TrainConfig, data: LabelledSet) -> np.ndarray:
+    """Vote distributions (``soft``) or one-hot majority labels (``hard``), float32 [N, 8]."""
+    if config.targets == "soft":
+        return data.targets
+    if config.targets == "hard":
+        return np.eye(NUM_EMOTIONS, dtype=np.float32)[data.labels]
+    raise ValueError(f"targets must be 'soft' or 'hard', got {config.targets!r}")
+
+
+@dataclass(frozen=True)
+class Distributed:
+    """This process's place in a ``torchrun`` job (world 1 when not distributed)."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @classmethod
+    def from_env(cls) -> Distributed:
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world <= 1:
+            return cls()
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        return cls(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            dist.barrier()
 
 
 @dataclass
 class Run:
     """Everything a training run mutates, so it can be saved and resumed as one state."""
 
-    config: TrainConfig
-    net: torch.nn.Module
+    net: torch.nn.Module  # unwrapped
+    loss: torch.nn.Module
     optimizer: torch.optim.Optimizer
     sampler: ClassBalancedBatchSampler
     generator: torch.Generator
@@ -82,8 +122,8 @@ class Run:
 
     def state_dict(self) -> dict[str, Any]:
         return {
-            "config": self.config.to_dict(),
             "net": self.net.state_dict(),
+            "loss": self.loss.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "sampler": self.sampler.state_dict(),
             "generator": self.generator.get_state(),
@@ -93,6 +133,7 @@ class Run:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.net.load_state_dict(state["net"])
+        self.loss.load_state_dict(state["loss"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.sampler.load_state_dict(state["sampler"])
         self.generator.set_state(state["generator"])
@@ -106,29 +147,29 @@ def _atomic_save(obj: Any, path: Path) -> None:
 
 
 class Trainer:
-    """Fits one network on one labelled set with the SGM loss."""
+    """Fits one network on one labelled set; ``fit`` runs the epochs, ``finish`` writes model.pt."""
 
-    def __init__(self, config: TrainConfig, train: LabelledSet, valid: LabelledSet | None = None) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        train: LabelledSet,
+        valid: LabelledSet | None = None,
+        net: torch.nn.Module | None = None,
+        world: Distributed | None = None,
+    ) -> None:
         self.config = config
         self.train, self.valid = train, valid
+        self.world = world or Distributed()
         self.device = pick_device(config.device)
+        if self.device.type == "cuda" and self.world.world > 1:
+            self.device = torch.device("cuda", self.world.local_rank)
         self.amp = use_amp(config, self.device)
         self.out_dir = Path(config.out_dir)
         torch.manual_seed(config.seed)
-        net = build_network(**model_args(config)).to(self.device)
+        net = (net or build_network(**model_args(config))).to(self.device)
         if config.channels_last:
             net = net.to(memory_format=torch.channels_last)
-        per_class = config.n_per_class
-        classes = len(np.unique(train.labels))
-        batches = config.batches_per_epoch or max(1, len(train) // (per_class * classes))
-        self.run = Run(
-            config=config,
-            net=net,
-            optimizer=make_optimizer(config, net),
-            sampler=ClassBalancedBatchSampler(train.labels, per_class, batches, seed=config.seed),
-            generator=torch.Generator().manual_seed(config.seed),
-        )
-        self.loss = SGMLoss(sigma=config.sigma, norm_weight=config.norm_weight)
+        self.model = DistributedDataParallel(net) if self.world.world > 1 else net
         self.augment = Augment(
             config.flip,
             config.max_rotate,
@@ -139,12 +180,40 @@ class Trainer:
             config.erase_prob,
         )
         self.images = torch.from_numpy(train.images).to(self.device)
-        self.labels = torch.from_numpy(train.labels).to(self.device)
-        targets = train.targets if config.targets == "soft" else np.eye(NUM_EMOTIONS, dtype=np.float32)[train.labels]
-        if config.targets not in ("soft", "hard"):
-            raise ValueError(f"targets must be 'soft' or 'hard', got {config.targets!r}")
-        self.targets = torch.from_numpy(targets).to(self.device)
         self.mean, self.std = DEFAULT_INPUT_SPEC["mean"], DEFAULT_INPUT_SPEC["std"]
+        self.set_labels(train.labels, training_targets(config, train), net=net)
+
+    def set_labels(self, labels: np.ndarray, targets: np.ndarray, net: torch.nn.Module | None = None) -> None:
+        """Train on new labels [N] and targets [N, K] (emotions, or sub-classes in Algorithm 2).
+
+        Batches keep about the same size: n_per_class is scaled by 8 / (number of classes).
+        """
+        cfg = self.config
+        classes = len(np.unique(labels))
+        per_class = (
+            max(2, round(cfg.n_per_class * NUM_EMOTIONS / classes)) if classes != NUM_EMOTIONS else cfg.n_per_class
+        )
+        per_class += (-per_class) % self.world.world
+        batches = cfg.batches_per_epoch or max(1, len(labels) // (per_class * classes))
+        net = net or self.run.net
+        loss = build_loss(
+            cfg.loss,
+            sigma=cfg.sigma,
+            norm_weight=cfg.norm_weight,
+            embedding_dim=cfg.embedding_dim,
+            num_classes=targets.shape[1],
+        ).to(self.device)
+        self.run = Run(
+            net=net,
+            loss=loss,
+            optimizer=make_optimizer(cfg, [*net.parameters(), *loss.parameters()]),
+            sampler=ClassBalancedBatchSampler(
+                labels, per_class, batches, seed=cfg.seed, num_replicas=self.world.world, rank=self.world.rank
+            ),
+            generator=torch.Generator().manual_seed(cfg.seed + self.world.rank),
+        )
+        self.labels = torch.from_numpy(np.asarray(labels)).to(self.device)
+        self.targets = torch.from_numpy(np.asarray(targets, dtype=np.float32)).to(self.device)
 
     # ----------------------------------------------------------------- training
     def _batch(self, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -157,31 +226,32 @@ class Trainer:
 
     def train_epoch(self) -> dict[str, float]:
         run, cfg = self.run, self.config
-        run.net.train()
+        self.model.train()
         total_steps = cfg.epochs * len(run.sampler)
-        sums = {"loss": 0.0, "rep": 0.0, "norm": 0.0}
+        sums: dict[str, float] = {}
         start, seen = time.perf_counter(), 0
-        bar = Progress(len(run.sampler), f"epoch {run.epoch + 1}/{cfg.epochs}", enabled=cfg.progress)
+        bar = Progress(
+            len(run.sampler), f"epoch {run.epoch + 1}/{cfg.epochs}", enabled=cfg.progress and self.world.is_main
+        )
         for index in run.sampler:
             for group in run.optimizer.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg, run.step, total_steps, len(run.sampler))
             x, labels, targets = self._batch(index)
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
-                z = run.net(x)
-            terms = self.loss.terms(z.float(), labels, targets)
+                z = self.model(x)
+            terms = run.loss.terms(z.float(), labels, targets)
             run.optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             run.optimizer.step()
             run.step += 1
-            seen += len(index)
-            for key in sums:
-                sums[key] += float(terms[key].detach())
+            seen += len(index) * self.world.world
+            for key, value in terms.items():
+                sums[key] = sums.get(key, 0.0) + float(value.detach())
             bar.update(loss=float(terms["loss"].detach()), img_s=seen / (time.perf_counter() - start))
         bar.close()
-        n = len(run.sampler)
         elapsed = time.perf_counter() - start
         return {
-            **{k: v / n for k, v in sums.items()},
+            **{k: v / len(run.sampler) for k, v in sums.items()},
             "lr": run.optimizer.param_groups[0]["lr"],
             "images_per_s": seen / elapsed,
             "epoch_s": elapsed,
@@ -205,8 +275,7 @@ class Trainer:
         """kNN accuracy on the valid set against a random part of the training set, no TTA."""
         if self.valid is None:
             return {}
-        rng = np.random.default_rng(0)
-        ref = rng.permutation(len(self.train))[:reference_size]
+        ref = np.random.default_rng(0).permutation(len(self.train))[:reference_size]
         metrics = evaluate_embeddings(
             self.embed(self.valid.images, False),
             self.valid.labels,
@@ -217,49 +286,69 @@ class Trainer:
         return {f"valid_{k}": v for k, v in metrics.items() if k.startswith("knn_")}
 
     # ------------------------------------------------------------------ the run
-    def fit(self) -> Path:
-        cfg, run = self.config, self.run
+    def fit(self) -> None:
+        """Run (or resume) the epochs of ``config``; the state is saved after every epoch."""
+        cfg, run, main = self.config, self.run, self.world.is_main
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        (self.out_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
+        if main:
+            (self.out_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
         last = self.out_dir / "last.pt"
         if last.exists():
             run.load_state_dict(torch.load(last, map_location=self.device, weights_only=False))
             log.info("resumed %s at epoch %d", last, run.epoch)
         log.info(
-            "training on %d faces (%s); %d batches of %d per epoch; device %s, amp %s",
+            "training %s on %d faces (%s); %d batches of %d per epoch; device %s, amp %s, %d process(es)",
+            cfg.loss,
             len(self.train),
             describe(self.train),
             len(run.sampler),
-            run.sampler.batch_size,
+            run.sampler.batch_size * self.world.world,
             self.device,
             self.amp,
+            self.world.world,
         )
         while run.epoch < cfg.epochs:
             record: dict[str, Any] = {"epoch": run.epoch + 1, **self.train_epoch()}
             run.epoch += 1
-            if self.valid is not None and cfg.eval_every and run.epoch % cfg.eval_every == 0 and run.epoch < cfg.epochs:
-                record.update(self.quick_eval())
-            with open(self.out_dir / "metrics.jsonl", "a") as f:
-                f.write(json.dumps(record) + "\n")
-            log.info(
-                "epoch %d: %s", run.epoch, ", ".join(f"{k} {v:.4g}" for k, v in record.items() if isinstance(v, float))
-            )
-            _atomic_save(run.state_dict(), last)
-        return self.finish()
+            if main:
+                if (
+                    self.valid is not None
+                    and cfg.eval_every
+                    and run.epoch % cfg.eval_every == 0
+                    and run.epoch < cfg.epochs
+                ):
+                    record.update(self.quick_eval())
+                with open(self.out_dir / "metrics.jsonl", "a") as f:
+                    f.write(json.dumps(record) + "\n")
+                log.info(
+                    "epoch %d: %s",
+                    run.epoch,
+                    ", ".join(f"{k} {v:.4g}" for k, v in record.items() if isinstance(v, float)),
+                )
+                _atomic_save(run.state_dict(), last)
+            self.world.barrier()
 
-    def finish(self) -> Path:
-        """Embed the whole training set, compute class statistics, evaluate, write ``model.pt``."""
+    def finish(self, components: int | None = None, name: str = "model.pt") -> Path:
+        """Embed the training set, fit class statistics and sub-class mixtures, evaluate on valid,
+        and write the checkpoint (rank 0 only)."""
         train_emb = self.embed(self.train.images)
         counts = np.bincount(self.train.labels, minlength=NUM_EMOTIONS)
         means = np.zeros((NUM_EMOTIONS, train_emb.shape[1]), dtype=np.float32)
         for c in np.flatnonzero(counts):
             means[c] = train_emb[self.train.labels == c].mean(axis=0)
         priors = (counts / counts.sum()).astype(np.float32)
+        subs = fit_subclasses(
+            train_emb,
+            self.train.labels,
+            components or self.config.subclasses,
+            self.config.min_subclass_size,
+            seed=self.config.seed,
+        )
+        log.info("sub-classes per emotion: %s", "; ".join(f"{EMOTIONS[c]} {sizes}" for c, sizes in subs.sizes.items()))
         metrics: dict[str, float] = {}
         if self.valid is not None:
-            valid_emb = self.embed(self.valid.images)
             found = evaluate_embeddings(
-                valid_emb,
+                self.embed(self.valid.images),
                 self.valid.labels,
                 train_emb,
                 self.train.labels,
@@ -269,12 +358,13 @@ class Trainer:
             )
             metrics = {f"valid_{k}": v for k, v in found.items()}
             log.info("valid: %s", ", ".join(f"{k} {v:.2f}" for k, v in metrics.items()))
-        path = save_checkpoint(self.checkpoint_payload(train_emb, means, priors, metrics), self.out_dir / "model.pt")
+        payload = self.checkpoint_payload(train_emb, means, priors, subs, metrics)
+        path = save_checkpoint(payload, self.out_dir / name)
         log.info("wrote %s", path)
         return path
 
     def checkpoint_payload(
-        self, train_emb: np.ndarray, means: np.ndarray, priors: np.ndarray, metrics: dict[str, float]
+        self, train_emb: np.ndarray, means: np.ndarray, priors: np.ndarray, subs: SubclassFit, metrics: dict[str, float]
     ) -> dict[str, Any]:
         state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in self.run.net.state_dict().items()}
         return {
@@ -284,20 +374,31 @@ class Trainer:
             "sigma": self.config.sigma,
             "class_means": torch.from_numpy(means),
             "class_priors": torch.from_numpy(priors),
+            "subclasses": {EMOTIONS[c]: m.to_checkpoint() for c, m in subs.mixtures.items()},
             "input_spec": {**DEFAULT_INPUT_SPEC, "size": int(self.train.images.shape[1])},
             "reference": {
                 "embeddings": torch.from_numpy(train_emb).half(),
                 "labels": torch.from_numpy(self.train.labels),
+                "subclasses": torch.from_numpy(subs.labels),
             },
             "train_config": self.config.to_dict(),
             "metrics": metrics,
         }
 
 
-def fit(config: TrainConfig) -> Path:
-    """Load the data named in ``config``, train, and return the path of ``model.pt``."""
-    if config.threads:
-        torch.set_num_threads(config.threads)
+def load_sets(config: TrainConfig) -> tuple[LabelledSet, LabelledSet | None]:
     train = load_labelled(config.train_data, config.limit)
     valid = load_labelled(config.valid_data) if config.valid_data else None
-    return Trainer(config, train, valid).fit()
+    return train, valid
+
+
+def fit(config: TrainConfig) -> Path | None:
+    """Load the data named in ``config``, train, and return the path of ``model.pt`` (rank 0)."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    world = Distributed.from_env()
+    trainer = Trainer(config, *load_sets(config), world=world)
+    trainer.fit()
+    path = trainer.finish() if world.is_main else None
+    world.barrier()
+    return path

@@ -65,3 +65,69 @@ class SGMLoss(nn.Module):
         """``log P(w_j|z_i)`` ``[N, K]`` for K class means, uniform prior, isotropic sigma."""
         sq_dist = (z[:, None, :] - means[None, :, :]).pow(2).sum(dim=2)
         return F.log_softmax(-sq_dist / (2.0 * self.sigma**2), dim=1)
+
+
+class CrossEntropyHead(nn.Module):
+    """The paper's "CNN" baseline: a linear classifier on the embedding, cross-entropy against the
+    targets (one-hot or vote distributions). The head lives in the loss, so the network and its
+    checkpoint stay the same embedding model for every loss."""
+
+    def __init__(self, embedding_dim: int, num_classes: int) -> None:
+        super().__init__()
+        self.head = nn.Linear(embedding_dim, num_classes)
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.terms(embeddings, labels, targets)["loss"]
+
+    def terms(self, embeddings: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor) -> dict[str, torch.Tensor]:
+        """embeddings [N, D], labels [N] (unused), targets [N, C] -> ``loss`` (= ``ce``)."""
+        if embeddings.shape[0] == 0:
+            zero = embeddings.sum() * 0.0
+            return {"loss": zero, "ce": zero}
+        log_p = F.log_softmax(self.head(embeddings.float()), dim=1)
+        ce = -(targets.float() * log_p).sum(dim=1).mean()
+        return {"loss": ce, "ce": ce}
+
+
+class TripletLoss(nn.Module):
+    """Triplet loss with ``triplets`` anchors a batch (paper 4.1: 128), each paired with its
+    hardest positive and hardest negative in the batch, soft margin ``log(1 + exp(d_ap - d_an))``
+    (Hermans et al. 2017), which needs no margin to tune and no normalisation of the embedding."""
+
+    def __init__(self, triplets: int = 128) -> None:
+        super().__init__()
+        self.triplets = triplets
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.terms(embeddings, labels, targets)["loss"]
+
+    def terms(self, embeddings: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor) -> dict[str, torch.Tensor]:
+        """embeddings [N, D], labels [N]; targets are not used. Anchors without a positive or a
+        negative in the batch are skipped; a batch with none left returns an explicit zero."""
+        z = embeddings.float()
+        same = labels[:, None] == labels[None, :]
+        eye = torch.eye(len(labels), dtype=torch.bool, device=z.device)
+        valid = ((same & ~eye).any(dim=1) & (~same).any(dim=1)).nonzero().squeeze(1)
+        if len(valid) == 0:
+            zero = z.sum() * 0.0
+            return {"loss": zero, "active": zero}
+        anchors = valid[torch.randperm(len(valid), device=z.device)[: self.triplets]]
+        d = torch.cdist(z[anchors], z)
+        d_ap = d.masked_fill(~(same[anchors] & ~eye[anchors]), float("-inf")).max(dim=1).values
+        d_an = d.masked_fill(same[anchors], float("inf")).min(dim=1).values
+        loss = F.softplus(d_ap - d_an).mean()
+        return {"loss": loss, "active": (d_ap > d_an).float().mean()}
+
+
+LOSSES = ("sgm", "ce", "triplet")
+
+
+def build_loss(name: str, *, sigma: float, norm_weight: float, embedding_dim: int, num_classes: int) -> nn.Module:
+    """The training loss by name: ``sgm`` (ours), ``ce`` (linear head) or ``triplet``."""
+    if name == "sgm":
+        return SGMLoss(sigma=sigma, norm_weight=norm_weight)
+    if name == "ce":
+        return CrossEntropyHead(embedding_dim, num_classes)
+    if name == "triplet":
+        return TripletLoss()
+    raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")

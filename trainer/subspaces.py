@@ -1,0 +1,108 @@
+"""Deep Gaussian Mixture sub-spaces (paper Algorithm 2): sub-classes inside each emotion.
+
+:func:`fit_subclasses` is one EM step of the algorithm: a Gaussian mixture per emotion over the
+embeddings, with guards for small classes and contiguous sub-class ids. :func:`run_levels`
+alternates it with fine-tuning on the sub-class labels for levels 2..L (the paper's loop, with l
+incremented).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.mixture import GaussianMixture
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClassMixture:
+    """One emotion's mixture: ``weights`` [K], ``means`` [K, D], ``covariances`` [K, D, D]."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+
+    def to_checkpoint(self) -> dict[str, torch.Tensor]:
+        return {
+            k: torch.from_numpy(np.asarray(v, dtype=np.float32))
+            for k, v in (("weights", self.weights), ("means", self.means), ("covariances", self.covariances))
+        }
+
+    def log_likelihood(self, z: np.ndarray) -> np.ndarray:
+        """Per-row log density ``[N]`` of the mixture."""
+        gmm = GaussianMixture(len(self.weights), covariance_type="full")
+        gmm.weights_, gmm.means_, gmm.covariances_ = self.weights, self.means, self.covariances
+        gmm.precisions_cholesky_ = _precision_cholesky(self.covariances)
+        return gmm.score_samples(z)
+
+
+def _precision_cholesky(covariances: np.ndarray) -> np.ndarray:
+    out = np.empty_like(covariances, dtype=np.float64)
+    for k, cov in enumerate(covariances):
+        chol = np.linalg.cholesky(cov)
+        out[k] = np.linalg.solve(chol, np.eye(len(cov))).T
+    return out
+
+
+@dataclass
+class SubclassFit:
+    """Result of one EM step: ``labels`` [N] contiguous sub-class ids, ``parent`` [S] the emotion of
+    each sub-class, ``mixtures`` per emotion index, ``sizes`` per emotion (faces per sub-class)."""
+
+    labels: np.ndarray
+    parent: np.ndarray
+    mixtures: dict[int, ClassMixture] = field(default_factory=dict)
+    sizes: dict[int, list[int]] = field(default_factory=dict)
+
+
+def components_for(count: int, wanted: int, min_size: int) -> int:
+    """Never more components than the class supports: at least ``min_size`` faces each."""
+    return max(1, min(wanted, count // max(1, min_size)))
+
+
+def fit_subclasses(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    components: int,
+    min_size: int = 64,
+    seed: int = 0,
+    reg_covar: float = 1e-3,
+) -> SubclassFit:
+    """EM with up to ``components`` full-covariance Gaussians per class of ``labels``.
+
+    Sub-class ids are contiguous over the classes in ascending order (a class's components that
+    end up empty are dropped); a class smaller than ``2 * min_size`` stays whole.
+    """
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    sub = np.full(len(labels), -1, dtype=np.int64)
+    fit = SubclassFit(labels=sub, parent=np.zeros(0, dtype=np.int64))
+    parents: list[int] = []
+    for c in np.unique(labels):
+        rows = np.flatnonzero(labels == c)
+        k = components_for(len(rows), components, min_size)
+        gmm = GaussianMixture(
+            k, covariance_type="full", reg_covar=reg_covar, random_state=seed, n_init=1, max_iter=200
+        ).fit(embeddings[rows])
+        assigned = gmm.predict(embeddings[rows])
+        used = np.unique(assigned)
+        remap = np.full(k, -1)
+        remap[used] = np.arange(len(used))
+        sub[rows] = len(parents) + remap[assigned]
+        parents += [int(c)] * len(used)
+        fit.mixtures[int(c)] = ClassMixture(
+            gmm.weights_[used] / gmm.weights_[used].sum(), gmm.means_[used], gmm.covariances_[used]
+        )
+        fit.sizes[int(c)] = np.bincount(remap[assigned], minlength=len(used)).tolist()
+    fit.parent = np.asarray(parents, dtype=np.int64)
+    return fit
+
+
+def single_gaussian(embeddings: np.ndarray, reg_covar: float = 1e-3) -> ClassMixture:
+    """The one-component baseline the mixture is compared with."""
+    z = np.asarray(embeddings, dtype=np.float64)
+    cov = np.cov(z, rowvar=False) + reg_covar * np.eye(z.shape[1])
+    return ClassMixture(np.ones(1), z.mean(axis=0, keepdims=True), cov[None])
