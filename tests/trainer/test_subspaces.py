@@ -1,0 +1,117 @@
+"""Algorithm 2: EM sub-classes on seeded blobs, the guards, and the full loop on planted images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import multivariate_normal
+from sklearn.metrics import adjusted_rand_score
+
+from albumsum.core.checkpoint import read_checkpoint
+from tests.trainer.synthetic import write_planted_npz
+from trainer.cli import main as train_main
+from trainer.subspaces import components_for, fit_subclasses, single_gaussian
+
+NO_AUGMENT = [
+    "--flip=false",
+    "--max_rotate=0",
+    "--max_scale=0",
+    "--max_shift=0",
+    "--brightness=0",
+    "--contrast=0",
+    "--erase_prob=0",
+]
+
+
+def blobs(seed: int = 0):
+    """Classes 0 and 1 with three planted sub-clusters each, class 2 with only 3 faces."""
+    rng = np.random.default_rng(seed)
+    centres = {0: [(0, 0), (6, 0), (0, 6)], 1: [(20, 20), (26, 20), (20, 26)]}
+    z, labels, planted = [], [], []
+    for c, cs in centres.items():
+        for k, centre in enumerate(cs):
+            z.append(rng.normal(centre, 0.5, (80, 2)))
+            labels += [c] * 80
+            planted += [k] * 80
+    z.append(rng.normal((40, 40), 0.5, (3, 2)))
+    labels += [2] * 3
+    planted += [0] * 3
+    return np.concatenate(z), np.array(labels), np.array(planted)
+
+
+def test_em_recovers_planted_subclusters_with_contiguous_ids() -> None:
+    z, labels, planted = blobs()
+    fit = fit_subclasses(z, labels, components=3, min_size=20, seed=0)
+    for c in (0, 1):
+        rows = labels == c
+        assert adjusted_rand_score(planted[rows], fit.labels[rows]) > 0.95
+    assert sorted(np.unique(fit.labels).tolist()) == list(range(len(fit.parent)))
+    assert fit.parent.tolist() == [0, 0, 0, 1, 1, 1, 2][: len(fit.parent)]
+    assert fit.sizes[2] == [3]  # the 3-face class stays whole
+    for mixture in fit.mixtures.values():
+        assert mixture.weights.sum() == pytest.approx(1.0)
+        assert mixture.means.shape[0] == mixture.covariances.shape[0] == len(mixture.weights)
+
+
+def test_shuffled_blobs_score_near_chance() -> None:
+    z, labels, planted = blobs()
+    fit = fit_subclasses(z, labels, components=3, min_size=20, seed=0)
+    rows = labels == 0
+    shuffled = np.random.default_rng(1).permutation(planted[rows])
+    assert adjusted_rand_score(shuffled, fit.labels[rows]) < 0.1
+
+
+@pytest.mark.parametrize(
+    "count, wanted, min_size, expected",
+    [(1000, 5, 64, 5), (165, 5, 64, 2), (3, 5, 64, 1), (0, 5, 64, 1), (130, 2, 64, 2)],
+)
+def test_never_more_components_than_the_data_supports(count, wanted, min_size, expected) -> None:
+    assert components_for(count, wanted, min_size) == expected
+
+
+def test_mixture_log_likelihood_matches_scipy() -> None:
+    z = np.random.default_rng(0).normal(size=(50, 3))
+    g = single_gaussian(z)
+    expected = multivariate_normal(g.means[0], g.covariances[0]).logpdf(z)
+    np.testing.assert_allclose(g.log_likelihood(z), expected, rtol=1e-8)
+
+
+@pytest.mark.slow
+def test_algorithm2_end_to_end_recovers_planted_subclasses(tmp_path) -> None:
+    torch.set_num_threads(2)
+    emotion, planted = write_planted_npz(tmp_path / "planted.npz")
+    common = [
+        "--arch=small",
+        "--n_per_class=16",
+        "--batches_per_epoch=6",
+        "--amp=off",
+        "--progress=false",
+        "--valid_data=",
+        f"--train_data={tmp_path / 'planted.npz'}",
+        "--min_subclass_size=20",
+        *NO_AUGMENT,
+    ]
+    assert train_main(["fit", "--epochs=2", f"--out_dir={tmp_path / 'l1'}", "--subclasses=1", *common]) == 0
+    assert (
+        train_main(
+            [
+                "subspaces",
+                "--checkpoint",
+                str(tmp_path / "l1" / "model.pt"),
+                "--levels=2",
+                "--level_epochs=2",
+                f"--out_dir={tmp_path / 'dgm'}",
+                *common,
+            ]
+        )
+        == 0
+    )
+    data = read_checkpoint(tmp_path / "dgm" / "model.pt")
+    assert set(data["subclasses"]) == {"neutral", "happiness"}
+    sub = data["reference"]["subclasses"].numpy()
+    assert sorted(np.unique(sub).tolist()) == [0, 1, 2, 3]
+    for e in (0, 1):
+        rows = emotion == e
+        assert adjusted_rand_score(planted[rows], sub[rows]) > 0.8
+    assert (tmp_path / "dgm" / "levels.json").is_file() and (tmp_path / "dgm" / "level2.pt").is_file()
