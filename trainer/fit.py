@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from albumsum.core.checkpoint import DEFAULT_INPUT_SPEC, save_checkpoint
@@ -34,6 +30,7 @@ from trainer.evaluation import evaluate_embeddings
 from trainer.losses import build_loss
 from trainer.progress import Progress
 from trainer.samplers import ClassBalancedBatchSampler
+from trainer.state import Distributed, Run, atomic_save, lr_factor, make_optimizer, use_amp
 from trainer.subspaces import SubclassFit, fit_subclasses
 
 log = logging.getLogger(__name__)
@@ -46,33 +43,6 @@ def model_args(config: TrainConfig) -> dict[str, Any]:
     return args
 
 
-def use_amp(config: TrainConfig, device: torch.device) -> bool:
-    if config.amp == "auto":
-        if device.type == "cuda":
-            return True
-        return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    return config.amp == "on"
-
-
-def lr_factor(config: TrainConfig, step: int, total: int, per_epoch: int) -> float:
-    """Linear warm-up over ``warmup_epochs``, then cosine decay to zero (or constant)."""
-    warm = max(1, int(config.warmup_epochs * per_epoch))
-    if step < warm:
-        return (step + 1) / warm
-    if config.schedule == "constant":
-        return 1.0
-    progress = (step - warm) / max(1, total - warm)
-    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-
-def make_optimizer(config: TrainConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
-    if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-    raise ValueError(f"unknown optimizer {config.optimizer!r}; expected adamw or adam")
-
-
 def training_targets(config: TrainConfig, data: LabelledSet) -> np.ndarray:
     """Vote distributions (``soft``) or one-hot majority labels (``hard``), float32 [N, 8]."""
     if config.targets == "soft":
@@ -80,70 +50,6 @@ def training_targets(config: TrainConfig, data: LabelledSet) -> np.ndarray:
     if config.targets == "hard":
         return np.eye(NUM_EMOTIONS, dtype=np.float32)[data.labels]
     raise ValueError(f"targets must be 'soft' or 'hard', got {config.targets!r}")
-
-
-@dataclass(frozen=True)
-class Distributed:
-    """This process's place in a ``torchrun`` job (world 1 when not distributed)."""
-
-    rank: int = 0
-    world: int = 1
-    local_rank: int = 0
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @classmethod
-    def from_env(cls) -> Distributed:
-        world = int(os.environ.get("WORLD_SIZE", "1"))
-        if world <= 1:
-            return cls()
-        if not dist.is_initialized():
-            dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-        return cls(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
-
-    def barrier(self) -> None:
-        if self.world > 1:
-            dist.barrier()
-
-
-@dataclass
-class Run:
-    """Everything a training run mutates, so it can be saved and resumed as one state."""
-
-    net: torch.nn.Module  # unwrapped
-    loss: torch.nn.Module
-    optimizer: torch.optim.Optimizer
-    sampler: ClassBalancedBatchSampler
-    generator: torch.Generator
-    epoch: int = 0
-    step: int = 0
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "net": self.net.state_dict(),
-            "loss": self.loss.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "sampler": self.sampler.state_dict(),
-            "generator": self.generator.get_state(),
-            "epoch": self.epoch,
-            "step": self.step,
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.net.load_state_dict(state["net"])
-        self.loss.load_state_dict(state["loss"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.sampler.load_state_dict(state["sampler"])
-        self.generator.set_state(state["generator"])
-        self.epoch, self.step = int(state["epoch"]), int(state["step"])
-
-
-def _atomic_save(obj: Any, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 class Trainer:
@@ -325,7 +231,7 @@ class Trainer:
                     run.epoch,
                     ", ".join(f"{k} {v:.4g}" for k, v in record.items() if isinstance(v, float)),
                 )
-                _atomic_save(run.state_dict(), last)
+                atomic_save(run.state_dict(), last)
             self.world.barrier()
 
     def finish(self, components: int | None = None, name: str = "model.pt") -> Path:

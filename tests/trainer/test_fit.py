@@ -14,7 +14,8 @@ from trainer.cli import main as train_main
 from trainer.config import TrainConfig
 from trainer.data import load_labelled
 from trainer.evaluation import knn_predict
-from trainer.fit import Trainer, lr_factor
+from trainer.fit import Trainer
+from trainer.state import lr_factor
 
 QUICK = dict(
     arch="small",
