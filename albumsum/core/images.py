@@ -23,7 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
 
-FORMATS: tuple[str, ...] = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "GIF")
+FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF")
 HEIF_FORMATS: tuple[str, ...] = ("HEIF", "AVIF")
 IMAGE_EXTENSIONS = frozenset(
     [
@@ -224,4 +224,7 @@ def read_photo(
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, IndexError, TypeError) as exc:
         # Pillow reports truncated and corrupt data with these; the message is the reason.
         return ReadResult(path, error=f"cannot decode image: {exc}", content_hash=digest)
+    except Exception as exc:  # a decoder plugin failing in an unforeseen way must not stop the scan
+        log.exception("unexpected failure decoding %s", path)
+        return ReadResult(path, error=f"cannot decode image ({type(exc).__name__}): {exc}", content_hash=digest)
     return ReadResult(path, image=image, content_hash=digest, data=data if keep_bytes else None)

@@ -1,0 +1,148 @@
+"""Emotion and sub-class groups of an album's faces, ranked by distance to the sub-class medoid.
+
+Two sources of sub-classes (DESIGN.md): the model's DGM sub-spaces stored in the checkpoint
+(``subclasses[emotion]``: GMM weights [K], means [K, D], covariances [K, D, D]; a face goes to the
+component of highest responsibility, so sub-class ids mean the same in every album), or EM fitted on
+this album's own faces per emotion, with the number of components chosen by BIC (seeded).
+
+The medoid of a group is the album face nearest the group's centroid (paper §4.2.3); faces are
+ranked by their distance to it, medoid first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+COV_RIDGE = 1e-4  # added to stored covariances: sub-class GMMs of tiny classes can be singular
+ALBUM_PCA_DIMS = 8  # album EM runs in this many principal dimensions: albums have tens of faces, D is 64
+
+
+@dataclass(frozen=True, eq=False)
+class Group:
+    """Faces of one emotion and sub-class: ``face_ids`` ranked by ``distances`` to the medoid
+    (``face_ids[0]`` is the medoid, distance 0)."""
+
+    emotion: int
+    subclass: int
+    face_ids: np.ndarray
+    distances: np.ndarray
+
+    @property
+    def medoid(self) -> int:
+        return int(self.face_ids[0])
+
+    def __len__(self) -> int:
+        return len(self.face_ids)
+
+
+def gmm_log_responsibilities(x: np.ndarray, weights: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:
+    """Log responsibilities ``[N, K]`` of a full-covariance GMM for points ``x`` [N, D]."""
+    x = np.asarray(x, np.float64)
+    logits = np.empty((len(x), len(weights)))
+    for k, (w, mu, cov) in enumerate(zip(weights, means, covs, strict=True)):
+        cov = np.asarray(cov, np.float64) + COV_RIDGE * np.eye(len(mu))
+        chol = np.linalg.cholesky(cov)
+        sol = np.linalg.solve(chol, (x - np.asarray(mu, np.float64)).T)
+        maha = (sol * sol).sum(axis=0)
+        logdet = 2.0 * np.log(np.diag(chol)).sum()
+        logits[:, k] = np.log(max(float(w), 1e-300)) - 0.5 * (maha + logdet)
+    top = logits.max(axis=1, keepdims=True)
+    return logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+
+
+def _array(value: Any) -> np.ndarray:
+    return value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+
+
+def model_subclasses(
+    embeddings: np.ndarray, emotions: np.ndarray, subclasses: Mapping[str, Any], class_names: Sequence[str]
+) -> np.ndarray:
+    """Sub-class id (int64 [N]) of each face from the model's GMM of its emotion; 0 where the model
+    has no GMM for that emotion (one sub-class)."""
+    out = np.zeros(len(embeddings), np.int64)
+    for c, name in enumerate(class_names):
+        gmm = subclasses.get(name) if subclasses else None
+        rows = np.flatnonzero(np.asarray(emotions) == c)
+        if gmm is None or not len(rows):
+            continue
+        weights, means, covs = (_array(gmm[k]) for k in ("weights", "means", "covariances"))
+        out[rows] = gmm_log_responsibilities(embeddings[rows], weights, means, covs).argmax(axis=1)
+    return out
+
+
+def album_subclasses(embeddings: np.ndarray, *, max_components: int = 4, seed: int = 0) -> np.ndarray:
+    """EM on one emotion's album faces ``[N, D]``: sub-class ids int64 [N], K chosen by BIC.
+
+    Runs in the first :data:`ALBUM_PCA_DIMS` principal dimensions; never fits more components than
+    ``N // 5`` (at least five faces per component), so small groups stay one sub-class.
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.mixture import GaussianMixture
+
+    n = len(embeddings)
+    k_max = min(max_components, n // 5)
+    if k_max < 2:
+        return np.zeros(n, np.int64)
+    dims = min(ALBUM_PCA_DIMS, n - 1, embeddings.shape[1])
+    x = PCA(n_components=dims, random_state=seed).fit_transform(np.asarray(embeddings, np.float64))
+    best, best_bic = None, np.inf
+    for k in range(1, k_max + 1):
+        gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-3, n_init=2, random_state=seed).fit(x)
+        bic = gmm.bic(x)
+        if bic < best_bic:
+            best, best_bic = gmm, bic
+    labels = best.predict(x)
+    _, contiguous = np.unique(labels, return_inverse=True)  # an emptied component leaves no gap
+    return contiguous.astype(np.int64)
+
+
+def rank_by_medoid(face_ids: np.ndarray, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Medoid = the face nearest the centroid; returns (ids, distances to the medoid), ascending.
+
+    Ties keep the input order (stable sort), so results are repeatable.
+    """
+    centroid = embeddings.mean(axis=0)
+    medoid = int(np.argmin(np.linalg.norm(embeddings - centroid, axis=1)))
+    dist = np.linalg.norm(embeddings - embeddings[medoid], axis=1)
+    order = np.argsort(dist, kind="stable")
+    return np.asarray(face_ids)[order], dist[order]
+
+
+def build_groups(
+    face_ids: np.ndarray,
+    embeddings: np.ndarray,
+    emotions: np.ndarray,
+    subclasses: np.ndarray | None = None,
+    *,
+    max_components: int = 4,
+    seed: int = 0,
+) -> list[Group]:
+    """Groups per (emotion, sub-class), emotions in class order, sub-classes by size (largest first).
+
+    ``subclasses`` int [N] from the model (:func:`model_subclasses`); ``None`` fits them on the album
+    (:func:`album_subclasses`). Arrays: ``face_ids`` [N], ``embeddings`` [N, D], ``emotions`` [N].
+    """
+    face_ids, emotions = np.asarray(face_ids), np.asarray(emotions)
+    groups: list[Group] = []
+    for c in np.unique(emotions):
+        rows = np.flatnonzero(emotions == c)
+        emb = embeddings[rows]
+        subs = (
+            subclasses[rows]
+            if subclasses is not None
+            else album_subclasses(emb, max_components=max_components, seed=seed)
+        )
+        per_emotion = []
+        for s in np.unique(subs):
+            members = np.flatnonzero(subs == s)
+            ids, dist = rank_by_medoid(face_ids[rows[members]], emb[members])
+            per_emotion.append(Group(emotion=int(c), subclass=int(s), face_ids=ids, distances=dist))
+        groups.extend(sorted(per_emotion, key=lambda g: (-len(g), g.subclass)))
+    return groups

@@ -1,0 +1,269 @@
+"""Index an album: a generator of small frozen progress records (STYLE.md 2).
+
+``index_album`` lists the folder, drops deleted files, reads only new or changed files (size or
+mtime differ), finds their faces, embeds the crops in batches and writes a few photos per
+transaction. Stopping between photos (``should_stop``, or closing the generator) writes what is
+complete; a kill at any moment loses at most the open transaction, which the next run redoes.
+A new model re-embeds the stored crops without reading a photo again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from albumsum.core.faces import Detector, Face, align_crop, select, source_scale_needed
+from albumsum.core.groups import model_subclasses
+from albumsum.core.images import DEFAULT_MAX_PIXELS, ReadResult, decode, looks_like_image, read_photo
+from albumsum.core.index import FaceRecord, IndexStore, PhotoRow, model_identity
+from albumsum.core.listing import list_album
+
+log = logging.getLogger(__name__)
+
+
+class EmbedderLike(Protocol):
+    """What the indexer needs of :class:`albumsum.core.inference.Embedder`."""
+
+    checkpoint: dict[str, Any]
+    class_names: list[str]
+
+    def embed(self, crops: np.ndarray) -> np.ndarray: ...
+
+    def posteriors(self, embeddings: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Knobs of one indexing run."""
+
+    detect_side: int = 1024  # longest side of the image the detector sees, pixels
+    min_score: float = 0.9  # MTCNN face probability to keep a face
+    min_face: float = 20.0  # shorter box side to keep a face, original pixels
+    photos_per_commit: int = 8  # photos per transaction (and per detection / embedding batch)
+    workers: int = 2  # decoding threads (Pillow releases the GIL while decoding)
+    max_pixels: int = DEFAULT_MAX_PIXELS  # decompression-bomb limit
+    thumb_size: int = 96  # colour thumbnail side, pixels
+    retry_errors: bool = False  # read unreadable photos again even when their size and mtime did not change
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """``phase`` is ``"index"`` (photos) or ``"embed"`` (stored faces re-embedded); ``done`` of
+    ``total`` in that phase; running totals of faces found and unreadable photos."""
+
+    phase: str
+    done: int
+    total: int
+    faces: int
+    errors: int
+    path: str | None = None
+    elapsed: float = 0.0
+
+
+@dataclass
+class _Pending:
+    """Photos read and cropped, waiting for the embedding batch and the transaction."""
+
+    rows: list[PhotoRow] = field(default_factory=list)
+    contents: list[tuple[str, tuple[int, int], list[Face]]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+
+
+def _prefetch(func: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[tuple[Any, Any]]:
+    """``(item, func(item))`` in order, computed ``2 * workers`` ahead on a thread pool."""
+    if workers <= 0:
+        for item in items:
+            yield item, func(item)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="albumsum-decode") as pool:
+        queue: list[tuple[Any, Future[Any]]] = []
+        it = iter(items)
+        try:
+            for item in it:
+                queue.append((item, pool.submit(func, item)))
+                if len(queue) > 2 * workers:
+                    head, fut = queue.pop(0)
+                    yield head, fut.result()
+            for head, fut in queue:
+                yield head, fut.result()
+        finally:
+            for _, fut in queue:
+                fut.cancel()
+
+
+def _read(root: Path, rel: str, settings: IndexSettings) -> ReadResult | None:
+    """Read one photo; ``None`` when it vanished since it was listed."""
+    try:
+        return read_photo(root / rel, max_side=settings.detect_side, max_pixels=settings.max_pixels, keep_bytes=True)
+    except FileNotFoundError:
+        return None
+
+
+def _crop_faces(result: ReadResult, faces: list[Face], settings: IndexSettings, size: int) -> list[Face]:
+    """Align and crop, re-decoding the photo at a higher scale when the detection image is too small."""
+    source = result.image
+    assert source is not None
+    need = source_scale_needed(faces, size)
+    if need > source.scale * 1.25 and result.data is not None:
+        longest = max(source.size)
+        source = decode(result.data, max_side=int(np.ceil(longest * need)) + 1, max_pixels=settings.max_pixels)
+    return [align_crop(f, source, size=size, thumb_size=settings.thumb_size) for f in faces]
+
+
+class _Writer:
+    """Embeds the pending crops and writes them in one transaction."""
+
+    def __init__(self, store: IndexStore, embedder: EmbedderLike) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.model = model_identity(embedder.checkpoint)
+        self.subclasses = embedder.checkpoint.get("subclasses") or {}
+
+    def classify(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """crops uint8 [N, S, S] -> embeddings [N, D], posteriors [N, C], emotions [N], sub-classes [N]."""
+        emb = self.embedder.embed(crops)
+        post = self.embedder.posteriors(emb)
+        emotions = post.argmax(axis=1) if len(post) else np.zeros(0, np.int64)
+        subs = model_subclasses(emb, emotions, self.subclasses, self.embedder.class_names)
+        return emb, post, emotions, subs
+
+    def flush(self, pending: _Pending) -> None:
+        faces = [f for _, _, fs in pending.contents for f in fs]
+        crops = np.stack([f.crop for f in faces]) if faces else np.zeros((0, 48, 48), np.uint8)
+        emb, post, emotions, subs = self.classify(crops)
+        k = 0
+        with self.store.batch():
+            self.store.remove_photos(pending.gone)
+            for digest, size, fs in pending.contents:
+                records = []
+                for i, f in enumerate(fs):
+                    records.append(_record(i, f, emb[k], post[k], emotions[k], subs[k]))
+                    k += 1
+                self.store.put_content(digest, size, records, self.model)
+            for row in pending.rows:
+                self.store.put_photo(row)
+        pending.rows.clear()
+        pending.contents.clear()
+        pending.gone.clear()
+
+
+def _record(i: int, f: Face, emb: np.ndarray, post: np.ndarray, emotion: Any, sub: Any) -> FaceRecord:
+    assert f.crop is not None
+    return FaceRecord(i, f.box, f.landmarks, f.score, f.crop, f.thumb, emb, post, int(emotion), int(sub))
+
+
+def index_album(
+    root: str | os.PathLike[str],
+    store: IndexStore,
+    detector: Detector,
+    embedder: EmbedderLike,
+    settings: IndexSettings | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[IndexProgress]:
+    """Bring ``store`` up to date with the photos under ``root``; yields progress after each photo."""
+    settings = settings or IndexSettings()
+    root = Path(root)
+    start = time.monotonic()
+    listing = list_album(root, looks_like_image)
+    known = store.photos()
+    writer = _Writer(store, embedder)
+    pending = _Pending(gone=[p for p in known if p not in listing.files])
+    for rel, reason in listing.errors.items():
+        pending.rows.append(PhotoRow(rel, 0, 0, None, "error", reason))
+    todo = [rel for rel, st in listing.files.items() if _changed(known.get(rel), st, settings.retry_errors)]
+    size = int(embedder.checkpoint["input_spec"]["size"])
+    faces_found = 0
+    todo_set = set(todo)
+    kept_errors = [r for r, row in known.items() if row.status == "error" and r in listing.files and r not in todo_set]
+    errors = len(listing.errors) + len(kept_errors)
+    log.info("%s: %d files, %d to read, %d gone", root, len(listing.files), len(todo), len(pending.gone))
+    try:
+        reads = _prefetch(lambda r: _read(root, r, settings), todo, settings.workers)
+        for done, (rel, result) in enumerate(reads, start=1):
+            if should_stop():
+                break
+            found, failed = _process(rel, result, listing.files[rel], store, detector, settings, size, pending)
+            faces_found += found
+            errors += failed
+            if len(pending.rows) >= settings.photos_per_commit:
+                writer.flush(pending)
+            yield IndexProgress("index", done, len(todo), faces_found, errors, rel, time.monotonic() - start)
+    finally:
+        writer.flush(pending)
+        with store.batch():
+            store.prune_contents()
+    if not should_stop():
+        yield from reembed(store, embedder, should_stop)
+
+
+def _changed(row: PhotoRow | None, st: tuple[int, int], retry_errors: bool) -> bool:
+    return row is None or (row.size, row.mtime_ns) != st or (retry_errors and row.status == "error")
+
+
+def _process(
+    rel: str,
+    result: ReadResult | None,
+    st: tuple[int, int],
+    store: IndexStore,
+    detector: Detector,
+    settings: IndexSettings,
+    size: int,
+    pending: _Pending,
+) -> tuple[int, int]:
+    """Detect and crop one photo into ``pending``; returns (faces found, 1 if unreadable)."""
+    if result is None:
+        log.info("%s vanished during the scan", rel)
+        pending.gone.append(rel)
+        return 0, 0
+    digest = result.content_hash
+    known = digest is not None and (store.has_content(digest) or any(d == digest for d, _, _ in pending.contents))
+    if result.image is None or known:
+        status = "error" if result.image is None else "ok"
+        pending.rows.append(PhotoRow(rel, st[0], st[1], digest, status, result.error))
+        if result.error:
+            log.warning("%s: %s", rel, result.error)
+        return 0, int(result.image is None)
+    faces = select(detector.detect([result.image])[0], min_score=settings.min_score, min_size=settings.min_face)
+    faces = _crop_faces(result, faces, settings, size) if faces else []
+    pending.contents.append((digest, result.image.size, faces))
+    pending.rows.append(PhotoRow(rel, st[0], st[1], digest, "ok", None))
+    return len(faces), 0
+
+
+def reembed(
+    store: IndexStore, embedder: EmbedderLike, should_stop: Callable[[], bool] = lambda: False, batch: int = 256
+) -> Iterator[IndexProgress]:
+    """Re-embed stored crops made by another model (no photo is read); yields progress per batch."""
+    writer = _Writer(store, embedder)
+    total = store.count_stale(writer.model)
+    done = 0
+    start = time.monotonic()
+    while done < total and not should_stop():
+        rows = store.stale_faces(writer.model, batch)
+        if not rows:
+            break
+        emb, post, emotions, subs = writer.classify(np.stack([c for _, c in rows]))
+        with store.batch():
+            store.update_embeddings(
+                [(i, emb[j], post[j], int(emotions[j]), int(subs[j])) for j, (i, _) in enumerate(rows)], writer.model
+            )
+        done += len(rows)
+        yield IndexProgress("embed", done, total, 0, 0, None, time.monotonic() - start)
+    with store.batch():
+        store.set_meta("model", writer.model)
+
+
+def run_to_end(progress: Iterable[IndexProgress]) -> IndexProgress | None:
+    """Drain a progress generator; the last record (``None`` when there was nothing to do)."""
+    last = None
+    for last in progress:  # noqa: B007 - the last one is the answer
+        pass
+    return last
