@@ -1,0 +1,199 @@
+"""Exports of an indexed album: a self-contained HTML page, contact sheets, a summary folder, CSV.
+
+Nothing is written into the album: every function writes only under the path it is given.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from albumsum.core.emotions import EMOTIONS
+from albumsum.core.groups import Group
+from albumsum.core.index import IndexStore
+from albumsum.core.summary import AlbumFaces, Pick
+
+log = logging.getLogger(__name__)
+
+THUMBS_PER_ROW = 24  # faces shown per sub-class row of the HTML page
+_CSS = (
+    "body{font:14px system-ui,sans-serif;margin:1.5em;background:#fafafa;color:#222}"
+    "h2{margin-top:1.5em;border-bottom:1px solid #ccc}"
+    ".row{display:flex;flex-wrap:wrap;gap:4px;margin:.4em 0 1em}"
+    ".row img{width:72px;height:72px;border-radius:4px}.row a:first-child img{outline:3px solid #c60}"
+    ".meta{color:#666}"
+)
+
+
+def thumbnails(store: IndexStore, face_ids: Sequence[int]) -> dict[int, bytes]:
+    """Stored colour thumbnails (JPEG bytes) of the given faces."""
+    out: dict[int, bytes] = {}
+    ids = [int(i) for i in face_ids]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for fid, thumb in store.query(f"SELECT id, thumb FROM faces WHERE id IN ({marks})", tuple(chunk)):
+            if thumb:
+                out[fid] = thumb
+    return out
+
+
+def _photo_uri(album: Path, rel: str) -> str:
+    return (album / rel).resolve().as_uri()
+
+
+def write_html(out_dir: Path, store: IndexStore, faces: AlbumFaces, groups: list[Group], album: Path) -> Path:
+    """``out_dir/index.html``: per emotion, per sub-class, medoid-ranked thumbnails (inline) linking
+    to their photos."""
+    shown = [int(i) for g in groups for i in g.face_ids[:THUMBS_PER_ROW]]
+    thumbs = thumbnails(store, shown)
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>albumsum: {html.escape(album.name)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(album.name)}</h1><p class='meta'>{len(faces)} faces in {len(set(faces.hashes))} photos</p>",
+    ]
+    for c, name in enumerate(EMOTIONS):
+        mine = [g for g in groups if g.emotion == c]
+        if not mine:
+            continue
+        total = sum(len(g) for g in mine)
+        parts.append(f"<section class='emotion' id='{name}'><h2>{name} <span class='meta'>{total} faces</span></h2>")
+        for g in mine:
+            parts.append(f"<h3 class='meta'>sub-class {g.subclass}: {len(g)} faces</h3><div class='row'>")
+            for fid in g.face_ids[:THUMBS_PER_ROW]:
+                parts.append(_thumb_link(int(fid), faces, thumbs, album))
+            parts.append("</div>")
+        parts.append("</section>")
+    parts.append("</body></html>")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = out_dir / "index.html"
+    page.write_text("\n".join(parts), encoding="utf-8")
+    return page
+
+
+def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Path) -> str:
+    path = faces.paths[faces.row(fid)]
+    data = base64.b64encode(thumbs.get(fid, b"")).decode("ascii")
+    title = html.escape(path, quote=True)
+    return (
+        f"<a href='{html.escape(_photo_uri(album, path), quote=True)}' title='{title}'><img alt='face {fid}' "
+        f"src='data:image/jpeg;base64,{data}'></a>"
+    )
+
+
+def contact_sheet(
+    store: IndexStore, face_ids: Sequence[int], labels: Sequence[str], cols: int = 8, cell: int = 96
+) -> Image.Image:
+    """A grid of face thumbnails with a caption under each: RGB image."""
+    thumbs = thumbnails(store, face_ids)
+    rows = max(1, -(-len(face_ids) // cols))
+    band = 14
+    sheet = Image.new("RGB", (cols * cell, rows * (cell + band)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for k, (fid, label) in enumerate(zip(face_ids, labels, strict=True)):
+        r, c = divmod(k, cols)
+        x, y = c * cell, r * (cell + band)
+        if int(fid) in thumbs:
+            sheet.paste(Image.open(io.BytesIO(thumbs[int(fid)])).convert("RGB").resize((cell, cell)), (x, y))
+        draw.text((x + 2, y + cell + 1), label[:16], fill="black")
+    return sheet
+
+
+def write_contact_sheets(
+    path: Path, store: IndexStore, groups: list[Group], picks: list[Pick], per_emotion: bool
+) -> list[Path]:
+    """One sheet of the summary picks at ``path``, or one per emotion (``<stem>-<emotion>.png``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not per_emotion:
+        sheet = contact_sheet(store, [p.face_id for p in picks], [f"{EMOTIONS[p.emotion]} {p.subclass}" for p in picks])
+        sheet.save(path)
+        return [path]
+    written = []
+    for c, name in enumerate(EMOTIONS):
+        ids = [int(i) for g in groups if g.emotion == c for i in g.face_ids]
+        if not ids:
+            continue
+        subs = [f"{name} {g.subclass}" for g in groups if g.emotion == c for _ in g.face_ids]
+        out = path.with_name(f"{path.stem}-{name}{path.suffix or '.png'}")
+        contact_sheet(store, ids, subs).save(out)
+        written.append(out)
+    return written
+
+
+def write_summary_folder(out_dir: Path, picks: list[Pick], album: Path) -> Path:
+    """Copies of the chosen photos (numbered, emotion in the name) and an ``index.html`` showing them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    items = []
+    for k, p in enumerate(picks, start=1):
+        name = f"{k:03d}-{EMOTIONS[p.emotion]}-{p.subclass}-{Path(p.path).name}"
+        shutil.copy2(album / p.path, out_dir / name)
+        items.append(
+            f"<figure><img src='{html.escape(name, quote=True)}' style='max-width:480px'>"
+            f"<figcaption>{html.escape(EMOTIONS[p.emotion])}, sub-class {p.subclass}: "
+            f"{html.escape(p.path)}</figcaption></figure>"
+        )
+    page = out_dir / "index.html"
+    page.write_text(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>album summary</title>"
+        f"<style>{_CSS}</style></head><body><h1>{html.escape(album.name)}: summary</h1>"
+        + "\n".join(items)
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    return page
+
+
+def write_csv(path: str | os.PathLike[str], faces: AlbumFaces, groups: list[Group]) -> Path:
+    """One row per face: id, photo, emotion, sub-class, rank and distance to the medoid, box, posteriors."""
+    rank: dict[int, tuple[int, int, float]] = {}
+    for g in groups:
+        for r, (fid, d) in enumerate(zip(g.face_ids, g.distances, strict=True)):
+            rank[int(fid)] = (g.subclass, r, float(d))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(
+            [
+                "face_id",
+                "photo",
+                "emotion",
+                "subclass",
+                "rank",
+                "distance_to_medoid",
+                "score",
+                "x0",
+                "y0",
+                "x1",
+                "y1",
+                *[f"p_{e}" for e in EMOTIONS],
+            ]
+        )
+        for k, fid in enumerate(faces.ids):
+            sub, r, d = rank.get(int(fid), (-1, -1, float("nan")))
+            box = np.round(faces.boxes[k], 1).tolist()
+            post = [f"{v:.4f}" for v in faces.posteriors[k]]
+            out.writerow(
+                [
+                    int(fid),
+                    faces.paths[k],
+                    EMOTIONS[faces.emotions[k]],
+                    sub,
+                    r,
+                    f"{d:.4f}",
+                    f"{faces.scores[k]:.4f}",
+                    *box,
+                    *post,
+                ]
+            )
+    return path
