@@ -11,6 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FERPLUS = SHARED / "data" / "ferplus"
+ALBUM = SHARED / "data" / "album"
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +19,11 @@ def ferplus_dir() -> Path:
     if not (FERPLUS / "train.npz").is_file() or not (FERPLUS / "valid.npz").is_file():
         pytest.skip(f"FER+ data not found at {FERPLUS} (it lives in ../shared beside the project)")
     return FERPLUS
+
+
+@pytest.fixture(scope="session")
+def album_dir() -> Path:
+    """The shared test album (read-only real photos); never copied into the repository."""
+    if not ALBUM.is_dir() or not any(ALBUM.glob("*.jpg")):
+        pytest.skip(f"shared album not found at {ALBUM} (it lives in ../shared beside the project)")
+    return ALBUM

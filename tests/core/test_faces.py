@@ -1,0 +1,125 @@
+"""Face stages: selection, FER framing geometry, alignment, crops from frames; MTCNN on real photos."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from albumsum.core.faces import (
+    EYE_DISTANCE,
+    EYE_LINE,
+    Face,
+    MTCNNDetector,
+    align_crop,
+    crops_from_frames,
+    face_frame,
+    select,
+)
+from albumsum.core.images import Decoded, read_photo
+from tests.core.helpers import FakeDetector
+
+torch.set_num_threads(1)
+
+
+def landmarks(cx: float, cy: float, eye: float, angle: float = 0.0) -> np.ndarray:
+    """FER-proportioned landmarks around (cx, cy), eye distance ``eye``, rotated by ``angle``."""
+    pts = np.array([[-0.5, 0], [0.5, 0], [0, 0.55], [-0.4, 1.07], [0.4, 1.07]]) * eye
+    rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    return (pts @ rot.T + [cx, cy]).astype(np.float32)
+
+
+def test_select_applies_score_and_size() -> None:
+    lm = landmarks(50, 50, 10)
+    faces = [Face((0, 0, 30, 30), lm, 0.95), Face((0, 0, 30, 10), lm, 0.99), Face((0, 0, 40, 40), lm, 0.5)]
+    assert select(faces, min_score=0.9, min_size=20) == [faces[0]]
+    assert select([], min_score=0.9) == []
+
+
+def test_frame_puts_the_eyes_where_fer_has_them() -> None:
+    cx, cy, side, angle = face_frame(landmarks(100, 80, 37.3))
+    assert side == pytest.approx(100, rel=0.02) and angle == pytest.approx(0)
+    assert cx == pytest.approx(100) and cy - side * (0.5 - EYE_LINE) == pytest.approx(80)
+
+
+def test_align_crop_undoes_a_tilt() -> None:
+    """Two dark eye dots on a tilted face land level, at FER's eye positions, in the crop."""
+    size, eye, angle = 48, 60.0, math.radians(25)
+    lm = landmarks(200, 180, eye, angle)
+    im = Image.new("RGB", (400, 400), "white")
+    draw = ImageDraw.Draw(im)
+    for x, y in lm[:2]:
+        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill="black")
+    face = align_crop(Face((0, 0, 1, 1), lm, 1.0), Decoded(np.asarray(im), 1.0, (400, 400)), size=size)
+    assert face.crop.shape == (size, size) and face.crop.dtype == np.uint8 and face.thumb[:2] == b"\xff\xd8"
+    dark = np.argwhere(face.crop < 100)
+    left, right = dark[dark[:, 1] < size / 2], dark[dark[:, 1] >= size / 2]
+    assert abs(left[:, 0].mean() - right[:, 0].mean()) < 1.0  # level
+    assert left[:, 0].mean() == pytest.approx(EYE_LINE * size - 0.5, abs=1.2)
+    gap = right[:, 1].mean() - left[:, 1].mean()
+    assert gap == pytest.approx(EYE_DISTANCE * size, abs=1.5)
+
+
+def test_crop_maps_landmarks_to_a_downscaled_source() -> None:
+    lm = landmarks(200, 180, 60)
+    im = np.random.default_rng(0).integers(0, 255, (400, 400, 3), np.uint8)
+    full = align_crop(Face((0, 0, 1, 1), lm, 1.0), Decoded(im, 1.0, (400, 400)), thumb_size=0).crop
+    half = np.asarray(Image.fromarray(im).resize((200, 200), Image.BILINEAR))
+    from_half = align_crop(Face((0, 0, 1, 1), lm, 1.0), Decoded(half, 0.5, (400, 400)), thumb_size=0).crop
+    assert np.abs(full.astype(int) - from_half.astype(int)).mean() < 12
+
+
+def test_crops_from_frames_with_a_detector() -> None:
+    frames = np.random.default_rng(0).integers(0, 255, (3, 120, 120), np.uint8)
+    crops, source, missing = crops_from_frames(frames, FakeDetector(), size=48, min_size=5)
+    assert crops.shape == (3, 48, 48) and source.tolist() == [0, 1, 2] and missing == 0
+
+
+def test_crops_from_frames_counts_frames_without_a_face() -> None:
+    class Nobody:
+        def detect(self, images):
+            return [[] for _ in images]
+
+    crops, source, missing = crops_from_frames(np.zeros((2, 48, 48), np.uint8), Nobody())
+    assert crops.shape == (0, 48, 48) and source.shape == (0,) and missing == 2
+
+
+@pytest.fixture(scope="module")
+def mtcnn() -> MTCNNDetector:
+    return MTCNNDetector(device="cpu", min_face_px=20)
+
+
+def test_mtcnn_finds_faces_in_a_real_photo(album_dir: Path, mtcnn: MTCNNDetector) -> None:
+    photo = sorted(album_dir.glob("deepface*.jpg"))[0]
+    image = read_photo(photo, max_side=512).image
+    faces = select(mtcnn.detect([image])[0])
+    assert faces, f"no face found in {photo.name}"
+    w, h = image.size
+    for f in faces:  # boxes are in original pixels, inside the photo
+        assert -5 <= f.box[0] < f.box[2] <= w + 5 and -5 <= f.box[1] < f.box[3] <= h + 5
+        assert f.landmarks.shape == (5, 2) and f.landmarks[0, 0] < f.landmarks[1, 0]
+    crop = align_crop(faces[0], image).crop
+    assert crop.shape == (48, 48) and crop.std() > 10
+
+
+def test_mtcnn_batch_of_unequal_photos_matches_one_at_a_time(album_dir: Path) -> None:
+    photos = sorted(album_dir.glob("ultralight*.jpg"))[:2]
+    images = [read_photo(p, max_side=400).image for p in photos]
+    one = MTCNNDetector(device="cpu", batch=False).detect(images)
+    many = MTCNNDetector(device="cpu", batch=True).detect(images)
+    for a, b in zip(one, many, strict=True):
+        a, b = select(a), select(b)
+        assert len(a) == len(b)
+        for fa, fb in zip(sorted(a, key=lambda f: f.box), sorted(b, key=lambda f: f.box), strict=True):
+            assert np.allclose(fa.box, fb.box, atol=2.0)
+
+
+def test_crops_from_frames_with_mtcnn_on_a_real_frame(album_dir: Path, mtcnn: MTCNNDetector) -> None:
+    photo = sorted(album_dir.glob("deepface*.jpg"))[0]
+    gray = np.asarray(Image.open(photo).convert("L").resize((300, 400)))
+    crops, source, missing = crops_from_frames([gray, np.zeros((60, 60), np.uint8)], mtcnn)
+    assert crops.shape == (1, 48, 48) and source.tolist() == [0] and missing == 1
