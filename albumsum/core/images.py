@@ -45,7 +45,7 @@ IMAGE_EXTENSIONS = frozenset(
         ".mpo",
     ]
 )
-DEFAULT_MAX_PIXELS = 200_000_000  # larger than any camera; a bomb is refused before decoding
+DEFAULT_MAX_PIXELS = 150_000_000  # above any camera, below Pillow's own hard limit; checked before decoding
 
 try:  # optional extra: pip install albumsum[heic]
     import pillow_heif
