@@ -218,7 +218,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"{counts['photos']} photos, {counts['faces']} faces, {counts['errors']} unreadable"
         + (f" ({last.done} read now in {last.elapsed:.1f} s)" if last and last.phase == "index" else "")
     )
-    if stop.stop:
+    if stop():
         print("stopped: run the same command again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK
