@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--model", type=Path, help="model checkpoint (default: the bundled model)")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1 ...")
-    p.add_argument("--workers", type=int, default=2, help="photo decoding threads")
+    p.add_argument("--workers", type=int, default=2, help="threads that decode and detect photos")
     p.add_argument("--min-score", type=float, default=0.9, help="face detection probability to keep a face")
     p.add_argument("--min-face", type=float, default=20.0, help="smallest face kept, pixels (shorter box side)")
     p.add_argument("--detect-side", type=int, default=1024, help="longest side of the image given to the detector")
@@ -197,6 +197,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         embedder = Embedder.from_file(args.model or default_model_path(), device=device)
     except CheckpointError as exc:
         raise CliError(str(exc)) from exc
+    if device == "cpu":
+        import torch
+
+        from albumsum.core.indexer import cpu_threads_for
+
+        torch.set_num_threads(cpu_threads_for(args.workers))
     detector = MTCNNDetector(device=device, min_face_px=args.min_face)
     settings = IndexSettings(
         detect_side=args.detect_side,

@@ -61,12 +61,13 @@ class Detector(Protocol):
 
 
 class MTCNNDetector:
-    """facenet-pytorch's MTCNN (weights ship in its wheel: no download).
+    """facenet-pytorch's MTCNN networks (weights ship in its wheel: no download).
 
     ``min_face_px`` is the smallest face, in original pixels, the detector looks for; it is mapped
     to the detection image and never below :data:`MIN_DETECT_FACE`. Photos of one call are batched
     (padded to a common size) when ``batch`` is true, which pays on CUDA; on CPU one at a time is
-    as fast and pads nothing.
+    as fast and pads nothing. ``detect`` may be called from several threads at once (the minimum
+    size is passed per call, not stored), which is how the indexer keeps two CPU cores busy.
     """
 
     def __init__(self, device: str = "cpu", min_face_px: float = 20.0, batch: bool | None = None) -> None:
@@ -86,24 +87,31 @@ class MTCNNDetector:
         return self._detect_batch(list(images))
 
     def _detect_batch(self, images: list[Decoded]) -> list[list[Face]]:
+        import torch
+        from facenet_pytorch.models.utils.detect_face import detect_face
+
         scale = min(im.scale for im in images)
-        self.mtcnn.min_face_size = max(MIN_DETECT_FACE, self.min_face_px * scale)
+        min_size = max(MIN_DETECT_FACE, self.min_face_px * scale)
         h = max(im.rgb.shape[0] for im in images)
         w = max(im.rgb.shape[1] for im in images)
         stack = np.zeros((len(images), h, w, 3), np.uint8)
         for i, im in enumerate(images):
             stack[i, : im.rgb.shape[0], : im.rgb.shape[1]] = im.rgb
-        boxes, probs, points = self.mtcnn.detect(stack, landmarks=True)
-        return [_faces_from(b, p, pt, im.scale) for b, p, pt, im in zip(boxes, probs, points, images, strict=True)]
+        m = self.mtcnn
+        with torch.inference_mode():  # grad mode is per thread
+            boxes, points = detect_face(stack, min_size, m.pnet, m.rnet, m.onet, m.thresholds, m.factor, self.device)
+        return [_faces_from(b, pt, im.scale) for b, pt, im in zip(boxes, points, images, strict=True)]
 
 
-def _faces_from(boxes: np.ndarray | None, probs: np.ndarray, points: np.ndarray | None, scale: float) -> list[Face]:
-    """MTCNN output of one image (detection pixels) -> faces in original pixels."""
-    if boxes is None or points is None:
-        return []
+def _faces_from(boxes: np.ndarray, points: np.ndarray, scale: float) -> list[Face]:
+    """MTCNN output of one image, boxes [n, 5] (x0, y0, x1, y1, p) and points [n, 5, 2] in detection
+    pixels -> faces in original pixels."""
     faces = []
-    for box, prob, pts in zip(boxes, probs, points, strict=True):
-        b = np.asarray(box, np.float64) / scale
+    for box, pts in zip(
+        np.asarray(boxes, np.float64).reshape(-1, 5), np.asarray(points).reshape(-1, 5, 2), strict=True
+    ):
+        prob = box[4]
+        b = box[:4] / scale
         faces.append(
             Face(
                 box=tuple(float(v) for v in b),
@@ -164,7 +172,7 @@ def align_crop(face: Face, source: Decoded, *, size: int = 48, thumb_size: int =
     """
     lm = face.landmarks * source.scale
     rgb = Image.fromarray(source.rgb)
-    crop = np.asarray(warp_square(rgb.convert("L"), lm, size), dtype=np.uint8)
+    crop = np.array(warp_square(rgb.convert("L"), lm, size), dtype=np.uint8)  # a writable copy
     thumb = None
     if thumb_size:
         buf = io.BytesIO()

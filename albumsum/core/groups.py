@@ -85,20 +85,23 @@ def album_subclasses(embeddings: np.ndarray, *, max_components: int = 4, seed: i
     """
     from sklearn.decomposition import PCA
     from sklearn.mixture import GaussianMixture
+    from threadpoolctl import threadpool_limits
 
     n = len(embeddings)
     k_max = min(max_components, n // 5)
     if k_max < 2:
         return np.zeros(n, np.int64)
     dims = min(ALBUM_PCA_DIMS, n - 1, embeddings.shape[1])
-    x = PCA(n_components=dims, random_state=seed).fit_transform(np.asarray(embeddings, np.float64))
-    best, best_bic = None, np.inf
-    for k in range(1, k_max + 1):
-        gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-3, n_init=2, random_state=seed).fit(x)
-        bic = gmm.bic(x)
-        if bic < best_bic:
-            best, best_bic = gmm, bic
-    labels = best.predict(x)
+    # one thread: these fits are small, and OpenMP threads fighting a busy machine are 10x slower
+    with threadpool_limits(limits=1):
+        x = PCA(n_components=dims, random_state=seed).fit_transform(np.asarray(embeddings, np.float64))
+        best, best_bic = None, np.inf
+        for k in range(1, k_max + 1):
+            gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-3, n_init=2, random_state=seed).fit(x)
+            bic = gmm.bic(x)
+            if bic < best_bic:
+                best, best_bic = gmm, bic
+        labels = best.predict(x)
     _, contiguous = np.unique(labels, return_inverse=True)  # an emptied component leaves no gap
     return contiguous.astype(np.int64)
 

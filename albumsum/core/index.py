@@ -194,6 +194,9 @@ class IndexStore:
     def remove_photos(self, paths: list[str]) -> None:
         self.conn.executemany("DELETE FROM photos WHERE path = ?", [(p,) for p in paths])
 
+    def content_hashes(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT hash FROM contents")]
+
     def has_content(self, digest: str) -> bool:
         return self.conn.execute("SELECT 1 FROM contents WHERE hash = ?", (digest,)).fetchone() is not None
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from albumsum.core.faces import Detector, Face, align_crop, select, source_scale_needed
 from albumsum.core.groups import model_subclasses
-from albumsum.core.images import DEFAULT_MAX_PIXELS, ReadResult, decode, looks_like_image, read_photo
+from albumsum.core.images import DEFAULT_MAX_PIXELS, Decoded, ReadResult, decode, looks_like_image, read_photo
 from albumsum.core.index import FaceRecord, IndexStore, PhotoRow, model_identity
 from albumsum.core.listing import list_album
 
@@ -48,10 +48,19 @@ class IndexSettings:
     min_score: float = 0.9  # MTCNN face probability to keep a face
     min_face: float = 20.0  # shorter box side to keep a face, original pixels
     photos_per_commit: int = 8  # photos per transaction (and per detection / embedding batch)
-    workers: int = 2  # decoding threads (Pillow releases the GIL while decoding)
+    workers: int = 2  # threads that decode, detect and crop photos (Pillow and torch release the GIL); 0: inline
     max_pixels: int = DEFAULT_MAX_PIXELS  # decompression-bomb limit
     thumb_size: int = 96  # colour thumbnail side, pixels
     retry_errors: bool = False  # read unreadable photos again even when their size and mtime did not change
+
+
+def cpu_threads_for(workers: int) -> int:
+    """Torch intra-op threads per worker on CPU: the cores shared out, at least one.
+
+    Two photos detected at once on one thread each beat one photo on two threads: MTCNN is many
+    small operations that do not spread over cores.
+    """
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,29 @@ def _read(root: Path, rel: str, settings: IndexSettings) -> ReadResult | None:
         return read_photo(root / rel, max_side=settings.detect_side, max_pixels=settings.max_pixels, keep_bytes=True)
     except FileNotFoundError:
         return None
+
+
+@dataclass(frozen=True, eq=False)
+class _Analysed:
+    """One photo after a worker thread: ``faces`` is ``None`` when it was not analysed (vanished,
+    unreadable, or its content is already indexed)."""
+
+    result: ReadResult | None
+    faces: list[Face] | None
+
+
+def _analyse(
+    root: Path, rel: str, detector: Detector, settings: IndexSettings, size: int, known: frozenset[str]
+) -> _Analysed:
+    """Read, detect, select and crop one photo (runs on a worker thread: no database here)."""
+    result = _read(root, rel, settings)
+    if result is None or result.image is None or result.content_hash in known:
+        return _Analysed(result, None)
+    faces = select(detector.detect([result.image])[0], min_score=settings.min_score, min_size=settings.min_face)
+    faces = _crop_faces(result, faces, settings, size) if faces else []
+    image = result.image
+    small = Decoded(np.zeros((0, 0, 3), np.uint8), image.scale, image.size)  # drop the pixels and bytes now
+    return _Analysed(ReadResult(result.path, small, None, result.content_hash), faces)
 
 
 def _crop_faces(result: ReadResult, faces: list[Face], settings: IndexSettings, size: int) -> list[Face]:
@@ -185,12 +217,13 @@ def index_album(
     kept_errors = [r for r, row in known.items() if row.status == "error" and r in listing.files and r not in todo_set]
     errors = len(listing.errors) + len(kept_errors)
     log.info("%s: %d files, %d to read, %d gone", root, len(listing.files), len(todo), len(pending.gone))
+    known_hashes = frozenset(store.content_hashes())
     try:
-        reads = _prefetch(lambda r: _read(root, r, settings), todo, settings.workers)
-        for done, (rel, result) in enumerate(reads, start=1):
+        work = _prefetch(lambda r: _analyse(root, r, detector, settings, size, known_hashes), todo, settings.workers)
+        for done, (rel, analysed) in enumerate(work, start=1):
             if should_stop():
                 break
-            found, failed = _process(rel, result, listing.files[rel], store, detector, settings, size, pending)
+            found, failed = _process(rel, analysed, listing.files[rel], store, pending)
             faces_found += found
             errors += failed
             if len(pending.rows) >= settings.photos_per_commit:
@@ -209,30 +242,22 @@ def _changed(row: PhotoRow | None, st: tuple[int, int], retry_errors: bool) -> b
 
 
 def _process(
-    rel: str,
-    result: ReadResult | None,
-    st: tuple[int, int],
-    store: IndexStore,
-    detector: Detector,
-    settings: IndexSettings,
-    size: int,
-    pending: _Pending,
+    rel: str, analysed: _Analysed, st: tuple[int, int], store: IndexStore, pending: _Pending
 ) -> tuple[int, int]:
-    """Detect and crop one photo into ``pending``; returns (faces found, 1 if unreadable)."""
+    """Queue one analysed photo in ``pending``; returns (faces found, 1 if unreadable)."""
+    result, faces = analysed.result, analysed.faces
     if result is None:
         log.info("%s vanished during the scan", rel)
         pending.gone.append(rel)
         return 0, 0
     digest = result.content_hash
-    known = digest is not None and (store.has_content(digest) or any(d == digest for d, _, _ in pending.contents))
-    if result.image is None or known:
+    duplicate = digest is not None and (store.has_content(digest) or any(d == digest for d, _, _ in pending.contents))
+    if result.image is None or faces is None or duplicate:
         status = "error" if result.image is None else "ok"
         pending.rows.append(PhotoRow(rel, st[0], st[1], digest, status, result.error))
         if result.error:
             log.warning("%s: %s", rel, result.error)
         return 0, int(result.image is None)
-    faces = select(detector.detect([result.image])[0], min_score=settings.min_score, min_size=settings.min_face)
-    faces = _crop_faces(result, faces, settings, size) if faces else []
     pending.contents.append((digest, result.image.size, faces))
     pending.rows.append(PhotoRow(rel, st[0], st[1], digest, "ok", None))
     return len(faces), 0

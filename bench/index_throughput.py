@@ -1,0 +1,327 @@
+"""End-to-end indexing throughput, against the naive way and against decoding alone.
+
+    python bench/index_throughput.py [--album ../shared/data/album] [--synth 2000] [--limit N]
+        [--model M.pt] [--device cpu] [--summary-faces 100000]
+
+Rows (each mode runs in its own child process, so its peak RSS is its own):
+
+- ``pipeline``: ``albumsum.core.indexer.index_album`` into a fresh SQLite index (detection on a
+  1024 px draft-decoded image, crops from a sharper decode only when needed, embedding batched)
+- ``naive``: full-resolution decode, facenet-pytorch MTCNN at full resolution one photo at a time
+  (probability >= 0.9, shorter box side >= 20 px), each face aligned and embedded alone; no index
+- ``decode``: read and decode each photo at 1024 px (the floor no indexer can beat)
+- ``reindex``: the pipeline run again over the unchanged album
+
+on the shared album and on a phone-size album synthesised from it in a temporary folder (about
+4032x3024 JPEG, quality 90; ``--synth`` photos). Face recall of the pipeline against the naive
+detector on the shared album is printed with every missed face. ``--summary-faces`` times
+``summarize`` (load, groups, summary) on an index of that many synthetic faces.
+
+Without ``--model`` an untrained network of the default architecture is used: throughput does not
+depend on the weights. Use ``--limit 5 --synth 0 --summary-faces 0`` for a quick check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from albumsum.core.faces import MTCNNDetector, align_crop, select  # noqa: E402
+from albumsum.core.images import IMAGE_EXTENSIONS, read_photo  # noqa: E402
+from albumsum.core.index import IndexStore  # noqa: E402
+from albumsum.core.indexer import IndexSettings, cpu_threads_for, index_album, run_to_end  # noqa: E402
+from albumsum.core.inference import Embedder  # noqa: E402
+
+SHARED_ALBUM = ROOT.parent / "shared" / "data" / "album"
+
+
+def photos_of(album: Path, limit: int | None) -> list[Path]:
+    files = sorted(p for p in album.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    return files[:limit] if limit else files
+
+
+def make_embedder(model: str | None, device: str) -> Embedder:
+    if model:
+        return Embedder.from_file(model, device=device)
+    from albumsum.core.checkpoint import DEFAULT_INPUT_SPEC
+    from albumsum.core.emotions import EMOTIONS
+    from albumsum.core.networks import build_network
+
+    torch.manual_seed(0)
+    args = {"arch": "resnet18", "embedding_dim": 64}
+    ckpt = {
+        "model_args": args,
+        "state_dict": build_network(**args).state_dict(),
+        "class_names": list(EMOTIONS),
+        "sigma": 0.5,
+        "class_means": torch.randn(8, 64),
+        "class_priors": torch.full((8,), 0.125),
+        "input_spec": dict(DEFAULT_INPUT_SPEC),
+        "subclasses": {},
+        "created": "bench",
+    }
+    return Embedder(ckpt, device=device)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# -- child modes -------------------------------------------------------------------------------------
+def run_pipeline(album: Path, files: list[Path], args: argparse.Namespace) -> dict:
+    if args.device == "cpu" and not args.threads:
+        torch.set_num_threads(cpu_threads_for(args.workers))  # as the CLI does
+    embedder = make_embedder(args.model, args.device)
+    detector = MTCNNDetector(device=args.device, min_face_px=20)
+    with tempfile.TemporaryDirectory() as tmp:
+        album = _limited(album, files, Path(tmp))
+        with IndexStore(Path(tmp) / "bench.sqlite", album) as store:
+            t = time.perf_counter()
+            run_to_end(index_album(album, store, detector, embedder, IndexSettings(workers=args.workers)))
+            seconds = time.perf_counter() - t
+            t = time.perf_counter()
+            run_to_end(index_album(album, store, detector, embedder, IndexSettings(workers=args.workers)))
+            reindex = time.perf_counter() - t
+            rows = store.query("SELECT p.path, f.x0, f.y0, f.x1, f.y1 FROM faces f JOIN photos p ON p.hash = f.hash")
+    boxes: dict[str, list[list[float]]] = {}
+    for path, *box in rows:
+        boxes.setdefault(path, []).append(box)
+    return {"seconds": seconds, "faces": len(rows), "reindex_s": reindex, "boxes": boxes}
+
+
+def _limited(album: Path, files: list[Path], tmp: Path) -> Path:
+    """The album itself, or a folder of symbolic links to its first photos when ``--limit`` is used."""
+    every = photos_of(album, None)
+    if len(files) == len(every):
+        return album
+    linked = tmp / "album"
+    linked.mkdir()
+    for f in files:
+        (linked / f.name).symlink_to(f)
+    return linked
+
+
+def run_naive(album: Path, files: list[Path], args: argparse.Namespace) -> dict:
+    embedder = make_embedder(args.model, args.device)
+    det = MTCNNDetector(device=args.device, min_face_px=20, batch=False)  # at scale 1: MTCNN's own min_face_size=20
+    faces, boxes = 0, {}
+    t = time.perf_counter()
+    for f in files:
+        image = read_photo(f, max_side=None).image
+        if image is None:
+            continue
+        found = select(det.detect([image])[0], min_score=0.9, min_size=20)
+        for face in found:
+            embedder.embed(align_crop(face, image, thumb_size=0).crop[None])  # one face at a time
+        faces += len(found)
+        boxes[f.relative_to(album).as_posix()] = [[*fc.box, fc.score] for fc in found]
+    return {"seconds": time.perf_counter() - t, "faces": faces, "boxes": boxes}
+
+
+def run_decode(album: Path, files: list[Path], args: argparse.Namespace) -> dict:
+    t = time.perf_counter()
+    for f in files:
+        read_photo(f, max_side=1024)
+    return {"seconds": time.perf_counter() - t, "faces": 0}
+
+
+MODES = {"pipeline": run_pipeline, "naive": run_naive, "decode": run_decode}
+
+
+def child(args: argparse.Namespace) -> None:
+    torch.set_num_threads(args.threads or torch.get_num_threads())
+    album = Path(args.album)
+    files = photos_of(album, args.limit)
+    result = MODES[args.child](album, files, args)
+    result.update(photos=len(files), peak_rss_mb=peak_rss_mb(), threads=torch.get_num_threads())
+    Path(args.out).write_text(json.dumps(result))
+
+
+def measure(mode: str, album: Path, args: argparse.Namespace) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            mode,
+            "--album",
+            str(album),
+            "--out",
+            out.name,
+            "--device",
+            args.device,
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+        ]
+        cmd += ["--limit", str(args.limit)] if args.limit else []
+        cmd += ["--model", args.model] if args.model else []
+        subprocess.run(cmd, check=True)
+        return json.loads(Path(out.name).read_text())
+
+
+# -- synthetic data ----------------------------------------------------------------------------------
+def synthesise_phone_album(source: Path, out: Path, n: int, size: tuple[int, int] = (4032, 3024)) -> Path:
+    """``n`` phone-size JPEGs (quality 90) made from the shared photos: scaled to cover, cropped,
+    every other one mirrored and shifted so that every file is distinct."""
+    from PIL import Image, ImageOps
+
+    sources = photos_of(source, None)
+    out.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        im = Image.open(sources[i % len(sources)]).convert("RGB")
+        if (i // len(sources)) % 2:
+            im = ImageOps.mirror(im)
+        shift = (i // (2 * len(sources))) % 7
+        f = max(size[0] / im.width, size[1] / im.height) * (1 + 0.01 * shift)
+        im = im.resize((round(im.width * f), round(im.height * f)), Image.BICUBIC)
+        left, top = (im.width - size[0]) // 2, (im.height - size[1]) // 2
+        im.crop((left, top, left + size[0], top + size[1])).save(out / f"IMG_{i:05d}.jpg", quality=90)
+    return out
+
+
+def time_summarize(n_faces: int) -> dict:
+    """Seconds to load, group and summarise an index of ``n_faces`` synthetic faces."""
+    from albumsum.core.summary import album_groups, load_faces, summary_dict
+
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp, IndexStore(Path(tmp) / "big.sqlite") as store:
+        per_photo = 4
+        crop = bytes(48 * 48)
+        with store.batch():
+            for p in range(n_faces // per_photo):
+                digest = f"{p:032x}"
+                store.conn.execute("INSERT INTO photos VALUES (?, 1, 1, ?, 'ok', NULL)", (f"p{p}.jpg", digest))
+                store.conn.execute("INSERT INTO contents VALUES (?, 4032, 3024, ?)", (digest, per_photo))
+                emb = rng.standard_normal((per_photo, 64)).astype(np.float32)
+                post = rng.dirichlet(np.ones(8), per_photo).astype(np.float32)
+                store.conn.executemany(
+                    "INSERT INTO faces(hash, idx, x0, y0, x1, y1, landmarks, score, crop, crop_size, thumb,"
+                    " embedding, posterior, emotion, subclass, model)"
+                    " VALUES (?, ?, 0, 0, 50, 50, ?, 0.99, ?, 48, NULL, ?, ?, ?, ?, 'm')",
+                    [
+                        (
+                            digest,
+                            k,
+                            bytes(40),
+                            crop,
+                            emb[k].tobytes(),
+                            post[k].tobytes(),
+                            int(post[k].argmax()),
+                            int(rng.integers(0, 3)),
+                        )
+                        for k in range(per_photo)
+                    ],
+                )
+        out = {}
+        for source in ("model", "album"):
+            t = time.perf_counter()
+            faces = load_faces(store)
+            summary_dict(album_groups(faces, source), faces, store.counts())
+            out[source] = time.perf_counter() - t
+    return out
+
+
+# -- report ------------------------------------------------------------------------------------------
+def iou(a: list[float], b: list[float]) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def recall(naive: dict, pipeline: dict) -> tuple[int, int, list[str]]:
+    found, total, missed = 0, 0, []
+    for path, ref in naive["boxes"].items():
+        mine = pipeline["boxes"].get(path, [])
+        for box in ref:
+            total += 1
+            if any(iou(box, m) >= 0.5 for m in mine):
+                found += 1
+            else:
+                side = min(box[2] - box[0], box[3] - box[1])
+                missed.append(f"{path}: box {[round(v) for v in box[:4]]} (short side {side:.0f} px, p={box[4]:.3f})")
+    return found, total, missed
+
+
+def table(name: str, rows: dict[str, dict]) -> None:
+    print(f"\n{name}")
+    print(
+        f"{'mode':<10}{'photos':>8}{'faces':>8}{'seconds':>10}{'photos/s':>10}{'faces/s':>9}{'peak RSS MB':>13}"
+        f"{'threads':>9}"
+    )
+    for mode, r in rows.items():
+        s = max(r["seconds"], 1e-9)
+        print(
+            f"{mode:<10}{r['photos']:>8}{r['faces']:>8}{s:>10.2f}{r['photos'] / s:>10.2f}{r['faces'] / s:>9.2f}"
+            f"{r['peak_rss_mb']:>13.0f}"
+        )
+    if "naive" in rows and "pipeline" in rows:
+        print(
+            f"pipeline speed-up over naive: {rows['naive']['seconds'] / rows['pipeline']['seconds']:.2f}x; "
+            f"re-index of the unchanged album: {rows['pipeline']['reindex_s']:.3f} s"
+        )
+
+
+def bench_album(name: str, album: Path, args: argparse.Namespace, with_recall: bool) -> None:
+    rows = {mode: measure(mode, album, args) for mode in ("pipeline", "naive", "decode")}
+    table(name, rows)
+    if with_recall:
+        found, total, missed = recall(rows["naive"], rows["pipeline"])
+        print(f"face recall vs naive full-resolution MTCNN: {found}/{total} = {100 * found / max(total, 1):.1f} %")
+        for line in missed:
+            print("  missed", line)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--album", default=str(SHARED_ALBUM))
+    p.add_argument("--synth", type=int, default=2000, help="phone-size photos to synthesise (0: skip)")
+    p.add_argument("--limit", type=int, default=0, help="only the first N photos of each album")
+    p.add_argument("--model", default=None)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--summary-faces", type=int, default=100_000)
+    p.add_argument("--child", choices=tuple(MODES), help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        child(args)
+        return
+    print(
+        f"machine: {os.cpu_count()} CPUs, torch {torch.__version__}, device {args.device}, "
+        f"threads {args.threads or torch.get_num_threads()}"
+    )
+    bench_album(f"shared album ({args.album})", Path(args.album), args, with_recall=True)
+    if args.synth:
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            phone = synthesise_phone_album(Path(args.album), Path(tmp) / "phone", args.synth)
+            print(f"\nsynthesised {args.synth} phone-size photos in {time.perf_counter() - t:.0f} s")
+            bench_album(f"phone-size album ({args.synth} x 4032x3024 JPEG q90)", phone, args, with_recall=False)
+    if args.summary_faces:
+        times = time_summarize(args.summary_faces)
+        print(
+            f"\nsummarize {args.summary_faces} faces: model sub-classes {times['model']:.2f} s, "
+            f"album EM {times['album']:.2f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
