@@ -37,6 +37,7 @@ class TrainConfig:
     min_subclass_size: int = 64  # never fit a component for fewer faces than this
     # batches: exactly n_per_class x classes faces; rare classes are drawn with replacement
     n_per_class: int = 32
+    sampling_power: float = 0.0  # 0: exactly n per class (paper); 0.5: shares ~ sqrt(class size)
     batches_per_epoch: int = 0  # 0 = training faces // batch size
     # optimisation
     epochs: int = 30

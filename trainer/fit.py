@@ -114,7 +114,13 @@ class Trainer:
             loss=loss,
             optimizer=make_optimizer(cfg, [*net.parameters(), *loss.parameters()]),
             sampler=ClassBalancedBatchSampler(
-                labels, per_class, batches, seed=cfg.seed, num_replicas=self.world.world, rank=self.world.rank
+                labels,
+                per_class,
+                batches,
+                seed=cfg.seed,
+                num_replicas=self.world.world,
+                rank=self.world.rank,
+                power=cfg.sampling_power,
             ),
             generator=torch.Generator().manual_seed(cfg.seed + self.world.rank),
         )

@@ -61,3 +61,14 @@ def test_ddp_replicas_split_one_global_batch() -> None:
 def test_n_must_divide_by_replicas() -> None:
     with pytest.raises(ValueError, match="divide"):
         ClassBalancedBatchSampler(labels_with_counts([5, 5]), 3, 1, num_replicas=2)
+
+
+def test_square_root_shares_keep_every_class_in_every_batch() -> None:
+    labels = labels_with_counts([10000, 2500, 100])
+    sampler = ClassBalancedBatchSampler(labels, n_per_class=32, batches=3, power=0.5, min_per_class=8)
+    # sqrt sizes 100 : 50 : 10 of a 96-face batch -> 60, 30, 8 (the minimum)
+    assert sampler.per_class == {0: 60, 1: 30, 2: 8}
+    for index in sampler:
+        assert np.bincount(labels[index]).tolist() == [60, 30, 8]
+    sharded = ClassBalancedBatchSampler(labels, 32, 1, power=0.5, num_replicas=4, rank=1)
+    assert all(n % 4 == 0 for n in sharded.per_class.values())
