@@ -263,13 +263,13 @@ def table(name: str, rows: dict[str, dict]) -> None:
     print(f"\n{name}")
     print(
         f"{'mode':<10}{'photos':>8}{'faces':>8}{'seconds':>10}{'photos/s':>10}{'faces/s':>9}{'peak RSS MB':>13}"
-        f"{'threads':>9}"
+        f"{'threads':>9}  (torch threads per worker)"
     )
     for mode, r in rows.items():
         s = max(r["seconds"], 1e-9)
         print(
             f"{mode:<10}{r['photos']:>8}{r['faces']:>8}{s:>10.2f}{r['photos'] / s:>10.2f}{r['faces'] / s:>9.2f}"
-            f"{r['peak_rss_mb']:>13.0f}"
+            f"{r['peak_rss_mb']:>13.0f}{r['threads']:>9}"
         )
     if "naive" in rows and "pipeline" in rows:
         print(
