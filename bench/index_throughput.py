@@ -39,7 +39,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from albumsum.core.faces import MTCNNDetector, align_crop, select  # noqa: E402
+from albumsum.core.faces import Face, MTCNNDetector, align_crop, select  # noqa: E402
 from albumsum.core.images import IMAGE_EXTENSIONS, read_photo  # noqa: E402
 from albumsum.core.index import IndexStore  # noqa: E402
 from albumsum.core.indexer import IndexSettings, cpu_threads_for, index_album, run_to_end  # noqa: E402
@@ -115,15 +115,26 @@ def _limited(album: Path, files: list[Path], tmp: Path) -> Path:
 
 
 def run_naive(album: Path, files: list[Path], args: argparse.Namespace) -> dict:
+    from facenet_pytorch import MTCNN
+
     embedder = make_embedder(args.model, args.device)
-    det = MTCNNDetector(device=args.device, min_face_px=20, batch=False)  # at scale 1: MTCNN's own min_face_size=20
+    mtcnn = MTCNN(keep_all=True, device=args.device)  # stock: min_face_size 20, NCHW layout
     faces, boxes = 0, {}
     t = time.perf_counter()
     for f in files:
         image = read_photo(f, max_side=None).image
         if image is None:
             continue
-        found = select(det.detect([image])[0], min_score=0.9, min_size=20)
+        b, p, pts = mtcnn.detect(image.rgb, landmarks=True)
+        raw = (
+            []
+            if b is None
+            else [
+                Face(tuple(map(float, bb)), np.asarray(pt, np.float32), float(pp))
+                for bb, pp, pt in zip(b, p, pts, strict=True)
+            ]
+        )
+        found = select(raw, min_score=0.9, min_size=20)
         for face in found:
             embedder.embed(align_crop(face, image, thumb_size=0).crop[None])  # one face at a time
         faces += len(found)

