@@ -8,6 +8,7 @@ Photos that cannot be read are not failures: they are recorded and listed by ``a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -17,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from albumsum import __version__
-from albumsum.core.index import IndexStore, default_index_path
+from albumsum.core.index import IndexBusy, IndexStore, default_index_path, writer_lock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_INDEXED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -213,7 +214,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     bar = ProgressBar(not args.quiet)
     last = None
-    with IndexStore(_db(args, folder), folder) as store, StopFlag() as stop:
+    db = _db(args, folder)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(writer_lock(db))
+        except IndexBusy as exc:
+            raise CliError(str(exc)) from exc
+        store = stack.enter_context(IndexStore(db, folder))
+        stop = stack.enter_context(StopFlag())
         try:
             for last in index_album(folder, store, detector, embedder, settings, should_stop=stop):
                 bar.update(last.phase, last.done, last.total, last.faces, last.errors, last.elapsed)

@@ -255,6 +255,49 @@ class IndexStore:
         return self.conn.execute(sql, params).fetchall()
 
 
+class IndexBusy(RuntimeError):
+    """Another process is writing this index."""
+
+
+@contextlib.contextmanager
+def writer_lock(index_path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold ``<index>.lock`` exclusively while writing, so that one process indexes an album at a time.
+
+    The operating system drops the lock when the process dies, so a killed run never leaves the
+    album locked. Raises :class:`IndexBusy` at once when another process holds it.
+    """
+    path = Path(str(index_path) + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        try:
+            _lock(fh.fileno())
+        except OSError as exc:
+            raise IndexBusy(f"{index_path} is being written by another albumsum process") from exc
+        try:
+            yield
+        finally:
+            _unlock(fh.fileno())
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 def _f32(a: np.ndarray | None) -> bytes | None:
     return None if a is None else np.asarray(a, np.float32).tobytes()
 

@@ -161,3 +161,13 @@ def test_index_command_end_to_end_without_network(tmp_path: Path, monkeypatch, c
     (album / "late.png").write_bytes((album / "noface.png").read_bytes())
     assert cli.main(argv) == cli.EXIT_INTERRUPTED
     assert "run the same command again" in capsys.readouterr().err
+
+
+def test_a_second_writer_is_refused(indexed, tmp_path: Path, capsys) -> None:
+    from albumsum.core.index import writer_lock
+
+    album, db = indexed
+    model = write_checkpoint(tmp_path / "m.pt")
+    with writer_lock(db):
+        code = cli.main(["index", str(album), "--db", str(db), "--model", str(model), "--device", "cpu", "--quiet"])
+    assert code == cli.EXIT_FAILED and "another albumsum process" in capsys.readouterr().err
