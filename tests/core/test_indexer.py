@@ -211,3 +211,27 @@ def test_index_lives_outside_the_album(tmp_path: Path, monkeypatch) -> None:
         run(album, s)
         assert s.meta("album_root") == str(album.resolve()) and s.meta("schema_version") == "1"
     assert sorted(p.name for p in album.iterdir()) == ["p0.jpg"]
+
+
+def test_small_face_in_a_big_photo_is_cropped_from_a_sharper_decode(tmp_path: Path, store: IndexStore) -> None:
+    from albumsum.core.faces import Face, align_crop
+    from albumsum.core.images import read_photo
+
+    album = tmp_path / "album"
+    rng = np.random.default_rng(5)
+    big = Image.fromarray(rng.integers(0, 255, (150, 200, 3), np.uint8)).resize((2000, 1500), Image.NEAREST)
+    album.mkdir()
+    big.save(album / "big.jpg", quality=95)
+    lm = np.array([[980, 700], [1020, 700], [1000, 722], [984, 743], [1016, 743]], np.float32)  # eyes 40 px apart
+
+    class Tiny:
+        def detect(self, images):
+            return [[Face((970, 680, 1030, 760), lm, 0.99)] for _ in images]
+
+    settings = IndexSettings(detect_side=256, min_face=5, workers=0)
+    run_to_end(index_album(album, store, Tiny(), make_embedder(), settings))
+    (crop,) = store.query("SELECT crop FROM faces")[0]
+    stored = np.frombuffer(crop, np.uint8).reshape(48, 48).astype(int)
+    sharp = align_crop(Face((0, 0, 1, 1), lm, 1.0), read_photo(album / "big.jpg", max_side=None).image).crop
+    blurry = align_crop(Face((0, 0, 1, 1), lm, 1.0), read_photo(album / "big.jpg", max_side=256).image).crop
+    assert np.abs(stored - sharp).mean() < 0.5 * np.abs(blurry.astype(int) - sharp).mean()
