@@ -119,24 +119,58 @@ def _read(root: Path, rel: str, settings: IndexSettings) -> ReadResult | None:
 @dataclass(frozen=True, eq=False)
 class _Analysed:
     """One photo after a worker thread: ``faces`` is ``None`` when it was not analysed (vanished,
-    unreadable, or its content is already indexed)."""
+    unreadable, or its content is already indexed) or, with ``pending``, not yet detected."""
 
     result: ReadResult | None
     faces: list[Face] | None
+    pending: bool = False
 
 
 def _analyse(
-    root: Path, rel: str, detector: Detector, settings: IndexSettings, size: int, known: frozenset[str]
+    root: Path, rel: str, detector: Detector | None, settings: IndexSettings, size: int, known: frozenset[str]
 ) -> _Analysed:
-    """Read, detect, select and crop one photo (runs on a worker thread: no database here)."""
+    """Read, detect, select and crop one photo (runs on a worker thread: no database here).
+
+    Without a ``detector`` the photo is only read, for :func:`_detect_in_batches`.
+    """
     result = _read(root, rel, settings)
     if result is None or result.image is None or result.content_hash in known:
         return _Analysed(result, None)
-    faces = select(detector.detect([result.image])[0], min_score=settings.min_score, min_size=settings.min_face)
+    if detector is None:
+        return _Analysed(result, None, pending=True)
+    return _finish(result, detector.detect([result.image])[0], settings, size)
+
+
+def _finish(result: ReadResult, found: list[Face], settings: IndexSettings, size: int) -> _Analysed:
+    """Select and crop the detected faces; keep only what the index needs of the photo."""
+    faces = select(found, min_score=settings.min_score, min_size=settings.min_face)
     faces = _crop_faces(result, faces, settings, size) if faces else []
     image = result.image
+    assert image is not None
     small = Decoded(np.zeros((0, 0, 3), np.uint8), image.scale, image.size)  # drop the pixels and bytes now
     return _Analysed(ReadResult(result.path, small, None, result.content_hash), faces)
+
+
+def _detect_in_batches(
+    work: Iterator[tuple[str, _Analysed]], detector: Detector, settings: IndexSettings, size: int
+) -> Iterator[tuple[str, _Analysed]]:
+    """Detect read photos ``photos_per_commit`` at a time in one detector call (a GPU wants
+    batches); yields in the original order."""
+    buffer: list[tuple[str, _Analysed]] = []
+
+    def drain() -> Iterator[tuple[str, _Analysed]]:
+        todo = [a for _, a in buffer if a.pending]
+        found = detector.detect([a.result.image for a in todo]) if todo else []  # type: ignore[union-attr]
+        done = iter(found)
+        for rel, a in buffer:
+            yield rel, (_finish(a.result, next(done), settings, size) if a.pending else a)  # type: ignore[arg-type]
+        buffer.clear()
+
+    for item in work:
+        buffer.append(item)
+        if sum(a.pending for _, a in buffer) >= settings.photos_per_commit:
+            yield from drain()
+    yield from drain()
 
 
 def _crop_faces(result: ReadResult, faces: list[Face], settings: IndexSettings, size: int) -> list[Face]:
@@ -219,7 +253,11 @@ def index_album(
     log.info("%s: %d files, %d to read, %d gone", root, len(listing.files), len(todo), len(pending.gone))
     known_hashes = frozenset(store.content_hashes())
     try:
-        work = _prefetch(lambda r: _analyse(root, r, detector, settings, size, known_hashes), todo, settings.workers)
+        batched = bool(getattr(detector, "batch", False))
+        per_photo = None if batched else detector
+        work = _prefetch(lambda r: _analyse(root, r, per_photo, settings, size, known_hashes), todo, settings.workers)
+        if batched:
+            work = _detect_in_batches(work, detector, settings, size)
         for done, (rel, analysed) in enumerate(work, start=1):
             if should_stop():
                 break

@@ -235,3 +235,25 @@ def test_small_face_in_a_big_photo_is_cropped_from_a_sharper_decode(tmp_path: Pa
     sharp = align_crop(Face((0, 0, 1, 1), lm, 1.0), read_photo(album / "big.jpg", max_side=None).image).crop
     blurry = align_crop(Face((0, 0, 1, 1), lm, 1.0), read_photo(album / "big.jpg", max_side=256).image).crop
     assert np.abs(stored - sharp).mean() < 0.5 * np.abs(blurry.astype(int) - sharp).mean()
+
+
+def test_batching_detector_gets_several_photos_per_call_and_the_same_index(tmp_path: Path) -> None:
+    class Batching(FakeDetector):
+        batch = True
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.sizes: list[int] = []
+
+        def detect(self, images):
+            self.sizes.append(len(images))
+            return super().detect(images)
+
+    album = good_album(tmp_path / "album", n=7)
+    results = []
+    for detector in (FakeDetector(), Batching()):
+        with IndexStore(tmp_path / f"{type(detector).__name__}.sqlite") as s:
+            run(album, s, detector)
+            results.append(s.query("SELECT p.path, f.x0, f.crop FROM faces f JOIN photos p USING (hash) ORDER BY 1, 2"))
+    assert results[0] == results[1] and len(results[0]) == 8
+    assert detector.sizes == [3, 3, 1]  # photos_per_commit at a time
