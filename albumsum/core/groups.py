@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 COV_RIDGE = 1e-4  # added to stored covariances: sub-class GMMs of tiny classes can be singular
 ALBUM_PCA_DIMS = 8  # album EM runs in this many principal dimensions: albums have tens of faces, D is 64
+ALBUM_FIT_CAP = 4000  # EM is fitted on at most this many faces of an emotion (seeded sample), then applied to all
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,7 +82,8 @@ def album_subclasses(embeddings: np.ndarray, *, max_components: int = 4, seed: i
     """EM on one emotion's album faces ``[N, D]``: sub-class ids int64 [N], K chosen by BIC.
 
     Runs in the first :data:`ALBUM_PCA_DIMS` principal dimensions; never fits more components than
-    ``N // 5`` (at least five faces per component), so small groups stay one sub-class.
+    ``N // 5`` (at least five faces per component), so small groups stay one sub-class. Very large
+    albums are fitted on a seeded sample of :data:`ALBUM_FIT_CAP` faces and every face is assigned.
     """
     from sklearn.decomposition import PCA
     from sklearn.mixture import GaussianMixture
@@ -95,10 +97,11 @@ def album_subclasses(embeddings: np.ndarray, *, max_components: int = 4, seed: i
     # one thread: these fits are small, and OpenMP threads fighting a busy machine are 10x slower
     with threadpool_limits(limits=1):
         x = PCA(n_components=dims, random_state=seed).fit_transform(np.asarray(embeddings, np.float64))
+        fit = x if n <= ALBUM_FIT_CAP else x[np.random.default_rng(seed).choice(n, ALBUM_FIT_CAP, replace=False)]
         best, best_bic = None, np.inf
         for k in range(1, k_max + 1):
-            gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-3, n_init=2, random_state=seed).fit(x)
-            bic = gmm.bic(x)
+            gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-3, n_init=2, random_state=seed).fit(fit)
+            bic = gmm.bic(fit)
             if bic < best_bic:
                 best, best_bic = gmm, bic
         labels = best.predict(x)
