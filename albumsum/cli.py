@@ -18,7 +18,8 @@ from pathlib import Path
 from types import FrameType
 
 from albumsum import __version__
-from albumsum.core.index import IndexBusy, IndexStore, default_index_path, writer_lock
+from albumsum.core.index import IndexStore
+from albumsum.core.userdata import IndexBusy, default_index_path, writer_lock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_INDEXED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -201,7 +202,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if device == "cpu":
         import torch
 
-        from albumsum.core.indexer import cpu_threads_for
+        from albumsum.core.workers import cpu_threads_for
 
         torch.set_num_threads(cpu_threads_for(args.workers))
     detector = MTCNNDetector(device=device, min_face_px=args.min_face)

@@ -42,8 +42,9 @@ sys.path.insert(0, str(ROOT))
 from albumsum.core.faces import Face, MTCNNDetector, align_crop, select  # noqa: E402
 from albumsum.core.images import IMAGE_EXTENSIONS, read_photo  # noqa: E402
 from albumsum.core.index import IndexStore  # noqa: E402
-from albumsum.core.indexer import IndexSettings, cpu_threads_for, index_album, run_to_end  # noqa: E402
+from albumsum.core.indexer import IndexSettings, index_album, run_to_end  # noqa: E402
 from albumsum.core.inference import Embedder  # noqa: E402
+from albumsum.core.workers import cpu_threads_for  # noqa: E402
 
 SHARED_ALBUM = ROOT.parent / "shared" / "data" / "album"
 

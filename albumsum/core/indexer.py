@@ -13,7 +13,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +24,7 @@ from albumsum.core.groups import model_subclasses
 from albumsum.core.images import DEFAULT_MAX_PIXELS, Decoded, ReadResult, decode, looks_like_image, read_photo
 from albumsum.core.index import FaceRecord, IndexStore, PhotoRow, model_identity
 from albumsum.core.listing import list_album
+from albumsum.core.workers import prefetch
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +54,6 @@ class IndexSettings:
     retry_errors: bool = False  # read unreadable photos again even when their size and mtime did not change
 
 
-def cpu_threads_for(workers: int) -> int:
-    """Torch intra-op threads per worker on CPU: the cores shared out, at least one.
-
-    Two photos detected at once on one thread each beat one photo on two threads: MTCNN is many
-    small operations that do not spread over cores.
-    """
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
-
-
 @dataclass(frozen=True)
 class IndexProgress:
     """``phase`` is ``"index"`` (photos) or ``"embed"`` (stored faces re-embedded); ``done`` of
@@ -84,28 +75,6 @@ class _Pending:
     rows: list[PhotoRow] = field(default_factory=list)
     contents: list[tuple[str, tuple[int, int], list[Face]]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
-
-
-def _prefetch(func: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[tuple[Any, Any]]:
-    """``(item, func(item))`` in order, computed ``2 * workers`` ahead on a thread pool."""
-    if workers <= 0:
-        for item in items:
-            yield item, func(item)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="albumsum-decode") as pool:
-        queue: list[tuple[Any, Future[Any]]] = []
-        it = iter(items)
-        try:
-            for item in it:
-                queue.append((item, pool.submit(func, item)))
-                if len(queue) > 2 * workers:
-                    head, fut = queue.pop(0)
-                    yield head, fut.result()
-            for head, fut in queue:
-                yield head, fut.result()
-        finally:
-            for _, fut in queue:
-                fut.cancel()
 
 
 def _read(root: Path, rel: str, settings: IndexSettings) -> ReadResult | None:
@@ -255,7 +224,7 @@ def index_album(
     try:
         batched = bool(getattr(detector, "batch", False))
         per_photo = None if batched else detector
-        work = _prefetch(lambda r: _analyse(root, r, per_photo, settings, size, known_hashes), todo, settings.workers)
+        work = prefetch(lambda r: _analyse(root, r, per_photo, settings, size, known_hashes), todo, settings.workers)
         if batched:
             work = _detect_in_batches(work, detector, settings, size)
         for done, (rel, analysed) in enumerate(work, start=1):

@@ -164,7 +164,7 @@ def test_index_command_end_to_end_without_network(tmp_path: Path, monkeypatch, c
 
 
 def test_a_second_writer_is_refused(indexed, tmp_path: Path, capsys) -> None:
-    from albumsum.core.index import writer_lock
+    from albumsum.core.userdata import writer_lock
 
     album, db = indexed
     model = write_checkpoint(tmp_path / "m.pt")

@@ -13,8 +13,9 @@ import torch
 from PIL import Image
 
 from albumsum.core import images
-from albumsum.core.index import IndexStore, default_index_path
+from albumsum.core.index import IndexStore
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
+from albumsum.core.userdata import default_index_path
 from tests.core.helpers import FakeDetector, make_embedder, tree_snapshot, write_photo
 from tests.core.test_images import oriented_jpeg, png_claiming
 
