@@ -20,17 +20,29 @@ from trainer.evaluation import RETRIEVAL_KS, evaluate_embeddings
 log = logging.getLogger(__name__)
 
 
-class DetectionUnavailable(RuntimeError):
-    """``--detect`` needs the app's face pipeline, which this build does not have yet."""
+def load_for_evaluation(path: str | os.PathLike[str], detect: bool = False, device: str = "auto") -> LabelledSet:
+    """The labelled set; with ``detect`` its images are full frames and the app's own face pipeline
+    (MTCNN detect, select, align on the eyes, crop) turns each into the crop the model expects.
+    Frames without a face are counted, reported and left out."""
+    data = load_labelled(path)
+    if not detect:
+        return data
+    from albumsum.core.faces import MTCNNDetector, crops_from_frames
+    from albumsum.core.inference import pick_device
 
-
-def load_for_evaluation(path: str | os.PathLike[str], detect: bool = False) -> LabelledSet:
-    if detect:
-        raise DetectionUnavailable(
-            "--detect runs the app's face pipeline (detect, align, crop) on full frames; it is not "
-            "part of this build yet. Pass pre-cropped faces instead (images uint8 [N, H, W])."
-        )
-    return load_labelled(path)
+    detector = MTCNNDetector(device=str(pick_device(device)))
+    crops, source, missing = crops_from_frames(data.images, detector, size=48)
+    log.info(
+        "%s: found a face in %d of %d frames; %d frames without a face are left out",
+        path,
+        len(source),
+        len(data),
+        missing,
+    )
+    if len(source) == 0:
+        raise ValueError(f"{path}: no face found in any of its {len(data)} frames")
+    faces = data.subset(source)
+    return LabelledSet(crops, faces.labels, faces.targets, faces.names, faces.has_votes)
 
 
 def reference_embeddings(embedder: Embedder, reference: str | None) -> tuple[np.ndarray, np.ndarray, str]:
@@ -62,7 +74,7 @@ def evaluate_checkpoint(
 ) -> dict[str, float]:
     """The full protocol of DESIGN.md for one checkpoint on one labelled set."""
     embedder = Embedder.from_file(checkpoint, device=device)
-    test = load_for_evaluation(data, detect)
+    test = load_for_evaluation(data, detect, device)
     emb = embedder.embed(test.images)
     ref_emb, ref_labels, described = reference_embeddings(embedder, reference)
     log.info("evaluating %d faces of %s against %d reference faces (%s)", len(test), data, len(ref_labels), described)

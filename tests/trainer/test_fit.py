@@ -144,5 +144,40 @@ def test_cli_evaluate_and_embed(trained, ferplus_dir, tmp_path, capsys) -> None:
     with np.load(tmp_path / "e.npz") as z:
         assert z["embeddings"].shape == (200, 64) and z["embeddings"].dtype == np.float32
         assert z["proba"].shape == (200, 8) and z["labels"].shape == (200,)
-    assert train_main(["evaluate", "--checkpoint", str(path), "--data", str(small), "--detect"]) == 2
+    # --detect on 48x48 noise frames: no face anywhere is a clear error, not a crash
+    noise = tmp_path / "noise.npz"
+    np.savez(
+        noise,
+        images=np.random.default_rng(0).integers(0, 255, (3, 48, 48), dtype=np.uint8),
+        labels=np.array(["neutral"] * 3),
+    )
+    assert train_main(["evaluate", "--checkpoint", str(path), "--data", str(noise), "--detect"]) == 2
     assert train_main(["evaluate", "--checkpoint", str(tmp_path / "none.pt"), "--data", str(small)]) == 2
+
+
+@pytest.mark.slow
+def test_evaluate_detect_runs_the_app_face_pipeline_on_frames(trained, ferplus_dir, tmp_path) -> None:
+    """FER+ faces given as frames: MTCNN finds most of them and the metrics count only those."""
+    _, path = trained
+    valid = load_labelled(ferplus_dir / "valid.npz")
+    frames = tmp_path / "frames.npz"
+    np.savez(frames, images=valid.images[:30], votes=np.eye(10, dtype=np.uint8)[valid.labels[:30]] * 10)
+    assert (
+        train_main(
+            [
+                "evaluate",
+                "--checkpoint",
+                str(path),
+                "--data",
+                str(frames),
+                "--detect",
+                "--device",
+                "cpu",
+                "--out",
+                str(tmp_path / "m.json"),
+            ]
+        )
+        == 0
+    )
+    count = json.loads((tmp_path / "m.json").read_text())["count"]
+    assert 15 <= count <= 30
