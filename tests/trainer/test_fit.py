@@ -44,7 +44,8 @@ def trained(small_sets, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     config = TrainConfig(out_dir=str(out), **QUICK)
     trainer = Trainer(config, *small_sets)
-    return trainer, trainer.fit()
+    trainer.fit()
+    return trainer, trainer.finish()
 
 
 @pytest.mark.slow
