@@ -34,6 +34,17 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
+def _rate(step, device: torch.device, batch: int, steps: int) -> float:
+    """Images/s of ``step`` (one batch) over ``steps`` calls after one warm-up call."""
+    step()
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    _sync(device)
+    return batch * steps / (time.perf_counter() - start)
+
+
 def train_rate(args: dict, device: torch.device, batch: int, steps: int, amp: bool) -> float:
     torch.manual_seed(0)
     net = build_network(**args).to(device).to(memory_format=torch.channels_last).train()
@@ -52,13 +63,7 @@ def train_rate(args: dict, device: torch.device, batch: int, steps: int, amp: bo
         loss.backward()
         opt.step()
 
-    step()
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    return batch * steps / (time.perf_counter() - start)
+    return _rate(step, device, batch, steps)
 
 
 @torch.inference_mode()
@@ -71,13 +76,7 @@ def infer_rate(args: dict, device: torch.device, batch: int, steps: int, amp: bo
             net(x)
             net(torch.flip(x, dims=[3]))
 
-    step()
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    return batch * steps / (time.perf_counter() - start)
+    return _rate(step, device, batch, steps)
 
 
 def main() -> None:
