@@ -39,3 +39,20 @@ def test_core_imports_with_pyside6_unavailable() -> None:
 def test_the_blocker_itself_catches_qt() -> None:
     result = subprocess.run([sys.executable, "-c", BLOCK_QT, "PySide6"], capture_output=True, text=True)
     assert result.returncode != 0 and "blocked" in result.stderr
+
+
+def test_the_app_never_imports_the_trainer() -> None:
+    """albumsum loads models through albumsum.core; the trainer is an optional, separate package."""
+    import ast
+    from pathlib import Path
+
+    root = Path(albumsum.core.__file__).resolve().parents[1]
+    offenders = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "trainer" or n.startswith("trainer.") for n in names):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert offenders == []
