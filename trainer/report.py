@@ -215,18 +215,16 @@ def build_report(
         rows_c = np.flatnonzero(data.labels == c)
         sub = assign_components(mixtures[c], first.z[rows_c])
         names = [f"{emotion} {i + 1}" for i in range(len(mixtures[c].weights))]
-        plot_scatter(
-            tsne(first.z[rows_c]),
-            sub,
-            names,
-            f"t-SNE of {emotion} by sub-class ({first.label})",
-            out / f"tsne_subclass_{emotion}.png",
-        )
+        title = f"t-SNE of {emotion} by sub-class ({first.label})"
+        plot_scatter(tsne(first.z[rows_c]), sub, names, title, out / f"tsne_subclass_{emotion}.png")
         if face_figures:
             plot_medoid_grid(data.images[rows_c], first.z[rows_c], sub, emotion, out / f"medoids_{emotion}.png")
-        ref_sub = first.embedder.checkpoint["reference"]
+    else:
+        log.warning("%s has no sub-classes of %s: no sub-class figures", first.label, emotion)
+    if any(len(m.weights) > 1 for m in mixtures.values()):
+        ref_labels = np.asarray(first.embedder.checkpoint["reference"]["labels"])
         result["structure"] = structure_report(
-            mixtures, first.ref_z, np.asarray(ref_sub["labels"]), first.z, data.labels, data.second_choice()
+            mixtures, first.ref_z, ref_labels, first.z, data.labels, data.second_choice()
         )
     (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
     return result

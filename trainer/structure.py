@@ -30,6 +30,8 @@ def vote_structure(subclass: np.ndarray, second: np.ndarray, repeats: int = 200,
     """MI (bits) between sub-class and second-choice emotion, and the same for ``repeats`` random
     splits with the same group sizes: mean, 95th percentile and the share at least as high."""
     rows = second >= 0
+    if rows.sum() < 2:  # labels without votes: there is no second choice to relate to
+        return {"faces": float(rows.sum())}
     sub, sec = subclass[rows], second[rows]
     observed = mutual_info_score(sub, sec) / LN2
     rng = np.random.default_rng(seed)

@@ -33,7 +33,17 @@ def planted_images(per_group: int = 60, seed: int = 0) -> tuple[np.ndarray, np.n
     return np.stack(images), np.array(emotion), np.array(sub)
 
 
-def write_planted_npz(path: Path, per_group: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def write_planted_npz(
+    path: Path, per_group: int = 60, seed: int = 0, votes: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """With ``votes`` the faces carry FER+ votes: 8 for the emotion and 2 for a second choice that
+    follows the planted sub-class (surprise for sub-class 0, fear for 1); else plain labels."""
     images, emotion, sub = planted_images(per_group, seed)
-    np.savez(path, images=images, labels=np.array(EMOTIONS)[emotion])
+    if votes:
+        table = np.zeros((len(emotion), 10), dtype=np.uint8)
+        table[np.arange(len(emotion)), emotion] = 8
+        table[np.arange(len(emotion)), np.where(sub == 0, 2, 6)] = 2
+        np.savez(path, images=images, votes=table)
+    else:
+        np.savez(path, images=images, labels=np.array(EMOTIONS)[emotion])
     return emotion, sub

@@ -46,3 +46,7 @@ def test_structure_report_covers_emotions_with_subclasses() -> None:
     report = structure_report(fit.mixtures, z, labels, z, labels, second, repeats=20)
     assert list(report) == ["neutral"]  # happiness (id 1) has 50 faces: one component, no report row
     assert report["neutral"]["mi_bits"] > 0.9
+
+
+def test_labels_without_votes_give_no_mutual_information() -> None:
+    assert vote_structure(np.array([0, 1, 0]), np.full(3, -1)) == {"faces": 0.0}
