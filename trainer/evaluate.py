@@ -65,6 +65,29 @@ def reference_embeddings(embedder: Embedder, reference: str | None) -> tuple[np.
     return embedder.embed(ref.images), ref.labels, str(train_path)
 
 
+def evaluate_embedder(
+    embedder: Embedder, test: LabelledSet, reference: str | None = None
+) -> tuple[dict[str, float], np.ndarray, np.ndarray, np.ndarray]:
+    """The full protocol for a loaded model on a labelled set.
+
+    Returns (metrics, test embeddings [N, D], reference embeddings [M, D], reference labels [M]).
+    """
+    emb = embedder.embed(test.images)
+    ref_emb, ref_labels, described = reference_embeddings(embedder, reference)
+    log.info("evaluating %d faces against %d reference faces (%s)", len(test), len(ref_labels), described)
+    metrics = evaluate_embeddings(
+        emb,
+        test.labels,
+        ref_emb,
+        ref_labels,
+        class_means=embedder.class_means.numpy(),
+        sigma=embedder.sigma,
+        priors=embedder.log_priors.exp().numpy(),
+        num_classes=len(embedder.class_names),
+    )
+    return metrics, emb, ref_emb, ref_labels
+
+
 def evaluate_checkpoint(
     checkpoint: str | os.PathLike[str],
     data: str | os.PathLike[str],
@@ -74,21 +97,7 @@ def evaluate_checkpoint(
 ) -> dict[str, float]:
     """The full protocol of DESIGN.md for one checkpoint on one labelled set."""
     embedder = Embedder.from_file(checkpoint, device=device)
-    test = load_for_evaluation(data, detect, device)
-    emb = embedder.embed(test.images)
-    ref_emb, ref_labels, described = reference_embeddings(embedder, reference)
-    log.info("evaluating %d faces of %s against %d reference faces (%s)", len(test), data, len(ref_labels), described)
-    priors = embedder.log_priors.exp().numpy()
-    return evaluate_embeddings(
-        emb,
-        test.labels,
-        ref_emb,
-        ref_labels,
-        class_means=embedder.class_means.numpy(),
-        sigma=embedder.sigma,
-        priors=priors,
-        num_classes=len(embedder.class_names),
-    )
+    return evaluate_embedder(embedder, load_for_evaluation(data, detect, device), reference)[0]
 
 
 def format_table(metrics: dict[str, float]) -> str:

@@ -6,8 +6,6 @@ in :data:`METRICS`; :func:`evaluate_embeddings` runs them all. Percentages are i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import torch
 from sklearn.cluster import KMeans
@@ -109,7 +107,6 @@ def gaussian_posterior_predict(
     return logits.argmax(dim=1).numpy()
 
 
-Metric = Callable[..., dict[str, float]]
 METRICS: dict[str, str] = {
     "knn": "kNN (k=11, Euclidean, training set as reference): accuracy, macro P/R, F1",
     "posterior": "Gaussian-posterior classifier (eq. 1, stored means, sigma and priors)",

@@ -25,8 +25,8 @@ from sklearn.manifold import TSNE
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.inference import Embedder
 from trainer.data import LabelledSet, load_labelled
-from trainer.evaluate import reference_embeddings
-from trainer.evaluation import RETRIEVAL_KS, classification_metrics, evaluate_embeddings, nearest_neighbours, vote
+from trainer.evaluate import evaluate_embedder
+from trainer.evaluation import RETRIEVAL_KS, classification_metrics, nearest_neighbours, vote
 from trainer.structure import assign_components, mixtures_from_checkpoint, structure_report
 
 log = logging.getLogger(__name__)
@@ -74,17 +74,7 @@ class Evaluated:
 
 def evaluate_one(label: str, checkpoint: str, data: LabelledSet, device: str) -> Evaluated:
     embedder = Embedder.from_file(checkpoint, device=device)
-    z = embedder.embed(data.images)
-    ref_z, ref_labels, _ = reference_embeddings(embedder, None)
-    metrics = evaluate_embeddings(
-        z,
-        data.labels,
-        ref_z,
-        ref_labels,
-        class_means=embedder.class_means.numpy(),
-        sigma=embedder.sigma,
-        priors=embedder.log_priors.exp().numpy(),
-    )
+    metrics, z, ref_z, ref_labels = evaluate_embedder(embedder, data)
     return Evaluated(label, embedder, z, ref_z, ref_labels, metrics)
 
 

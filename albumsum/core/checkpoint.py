@@ -4,13 +4,14 @@ The file is a plain ``dict`` of tensors, numbers, strings, lists and dicts, so i
 ``torch.load(..., weights_only=True)``. Keys (``format_version`` 1):
 
 - ``model_args``: kwargs for :func:`albumsum.core.networks.build_network`
-- ``state_dict``: weights of the unwrapped network
+- ``state_dict``: weights of the unwrapped network (float16 when written by the trainer)
 - ``class_names``: emotion names, FER+ order; ``sigma``: isotropic std of the class Gaussians
 - ``class_means`` float32 [C, D], ``class_priors`` float32 [C] over the full training set
 - ``subclasses``: per emotion name, ``{"weights" [K], "means" [K, D], "covariances" [K, D, D]}``
   (empty until the sub-spaces are fitted)
 - ``input_spec``: ``{"size", "grayscale", "mean", "std", "crop_margin", "align", "flip_tta"}``
-- ``reference``: optional kNN bank ``{"embeddings" [M, D] float16, "labels" [M] int64}``
+- ``reference``: optional kNN bank ``{"embeddings" [M, D] float16, "labels" [M] int64,
+  "subclasses" [M] int64}`` (the training set; each face's sub-class id, contiguous over emotions)
 - ``train_config``, ``metrics``, ``created`` (ISO time), ``kind`` (``"albumsum-model"``)
 """
 
@@ -44,7 +45,7 @@ DEFAULT_INPUT_SPEC: dict[str, Any] = {
     "grayscale": True,
     "mean": 0.5077,  # FER+ train pixel mean / std on the 0..1 scale
     "std": 0.2550,
-    "crop_margin": 0.0,  # filled in by the face pipeline: extra border around the aligned box
+    "crop_margin": 0.0,  # recorded only: the face framing is fixed in albumsum.core.faces
     "align": "eyes",
     "flip_tta": True,  # average the embeddings of the face and its mirror image
 }

@@ -100,48 +100,23 @@ def test_schedule_warms_up_then_decays() -> None:
     assert factors[10] > factors[50] > factors[99] >= 0
 
 
+def run_cli(command: str, checkpoint, data, *extra: str) -> int:
+    """``albumsum-train COMMAND --checkpoint C --data D --device cpu EXTRA...`` -> exit code."""
+    return train_main([command, "--checkpoint", str(checkpoint), "--data", str(data), "--device", "cpu", *extra])
+
+
 @pytest.mark.slow
 def test_cli_evaluate_and_embed(trained, ferplus_dir, tmp_path, capsys) -> None:
     _, path = trained
     valid = load_labelled(ferplus_dir / "valid.npz")
     small = tmp_path / "valid_small.npz"
     np.savez(small, images=valid.images[:200], labels=np.array(["neutral", "happiness"])[valid.labels[:200] % 2])
-    assert (
-        train_main(
-            [
-                "evaluate",
-                "--checkpoint",
-                str(path),
-                "--data",
-                str(small),
-                "--out",
-                str(tmp_path / "m.json"),
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    assert run_cli("evaluate", path, small, "--out", str(tmp_path / "m.json")) == 0
     table = capsys.readouterr().out
     assert "knn" in table and "recall@K" in table and "NMI" in table
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["count"] == 200 and 0 <= metrics["knn_accuracy"] <= 100
-    assert (
-        train_main(
-            [
-                "embed",
-                "--checkpoint",
-                str(path),
-                "--data",
-                str(small),
-                "--out",
-                str(tmp_path / "e.npz"),
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    assert run_cli("embed", path, small, "--out", str(tmp_path / "e.npz")) == 0
     with np.load(tmp_path / "e.npz") as z:
         assert z["embeddings"].shape == (200, 64) and z["embeddings"].dtype == np.float32
         assert z["proba"].shape == (200, 8) and z["labels"].shape == (200,)
@@ -152,8 +127,8 @@ def test_cli_evaluate_and_embed(trained, ferplus_dir, tmp_path, capsys) -> None:
         images=np.random.default_rng(0).integers(0, 255, (3, 48, 48), dtype=np.uint8),
         labels=np.array(["neutral"] * 3),
     )
-    assert train_main(["evaluate", "--checkpoint", str(path), "--data", str(noise), "--detect"]) == 2
-    assert train_main(["evaluate", "--checkpoint", str(tmp_path / "none.pt"), "--data", str(small)]) == 2
+    assert run_cli("evaluate", path, noise, "--detect") == 2
+    assert run_cli("evaluate", tmp_path / "none.pt", small) == 2
 
 
 @pytest.mark.slow
@@ -163,22 +138,6 @@ def test_evaluate_detect_runs_the_app_face_pipeline_on_frames(trained, ferplus_d
     valid = load_labelled(ferplus_dir / "valid.npz")
     frames = tmp_path / "frames.npz"
     np.savez(frames, images=valid.images[:30], votes=np.eye(10, dtype=np.uint8)[valid.labels[:30]] * 10)
-    assert (
-        train_main(
-            [
-                "evaluate",
-                "--checkpoint",
-                str(path),
-                "--data",
-                str(frames),
-                "--detect",
-                "--device",
-                "cpu",
-                "--out",
-                str(tmp_path / "m.json"),
-            ]
-        )
-        == 0
-    )
+    assert run_cli("evaluate", path, frames, "--detect", "--out", str(tmp_path / "m.json")) == 0
     count = json.loads((tmp_path / "m.json").read_text())["count"]
     assert 15 <= count <= 30
