@@ -11,17 +11,18 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
-from torchvision.models.resnet import BasicBlock, ResNet
+
+from albumsum.core.resnet import ResNet
 
 
 def _resnet18_body(stem: str) -> ResNet:
-    """torchvision's ResNet18 with a 1-channel stem.
+    """ResNet18 (torchvision's layout, see :mod:`albumsum.core.resnet`) with a 1-channel stem.
 
     ``stem="stock"`` keeps the 7x7/2 convolution and the 3x3/2 max-pool (48 -> 12 before layer1).
     ``stem="deep"`` replaces it with 3x3 convolutions (one at full resolution, one strided) and
     the max-pool: the same 12x12 grid for the residual stages, finer first features, ~15 % slower.
     """
-    net = ResNet(BasicBlock, [2, 2, 2, 2])
+    net = ResNet([2, 2, 2, 2])
     if stem == "stock":
         net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
     elif stem == "deep":

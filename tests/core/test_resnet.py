@@ -1,0 +1,106 @@
+"""Our ResNet trunk is torchvision's, module for module: checkpoints load unchanged and give the same outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from albumsum.core.checkpoint import network_from_checkpoint, read_checkpoint
+from albumsum.core.inference import embed_crops
+from albumsum.core.networks import EmbeddingNet, build_network
+from albumsum.core.resources import default_model_path
+
+STEMS = ("stock", "deep")
+
+
+def torchvision_body(stem: str) -> nn.Module:
+    """The ResNet18 body as it was built on torchvision's classes before the app dropped torchvision."""
+    resnet = pytest.importorskip("torchvision.models.resnet")
+    body = resnet.ResNet(resnet.BasicBlock, [2, 2, 2, 2])
+    body.conv1 = _same_stem(stem)
+    body.fc = nn.Identity()
+    return body
+
+
+def torchvision_resnet18(stem: str, embedding_dim: int = 64) -> EmbeddingNet:
+    return EmbeddingNet(torchvision_body(stem), 512, embedding_dim)
+
+
+def _same_stem(stem: str) -> nn.Module:
+    if stem == "stock":
+        return nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    return nn.Sequential(
+        nn.Conv2d(1, 32, kernel_size=3, stride=1, padding=1, bias=False),
+        nn.BatchNorm2d(32),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(32, 64, kernel_size=3, stride=2, padding=1, bias=False),
+    )
+
+
+def _randomise_batch_norm(net: nn.Module) -> None:
+    """Non-trivial running statistics, so eval-mode outputs depend on every buffer."""
+    gen = torch.Generator().manual_seed(1)
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=gen) * 0.1)
+            m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_state_dict_keys_and_shapes_match_torchvision(stem: str) -> None:
+    ours = build_network("resnet18", stem=stem).state_dict()
+    theirs = torchvision_resnet18(stem).state_dict()
+    assert list(ours) == list(theirs)
+    assert all(ours[k].shape == theirs[k].shape for k in ours)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_same_weights_give_the_same_outputs(stem: str) -> None:
+    ours = build_network("resnet18", stem=stem)
+    _randomise_batch_norm(ours)
+    theirs = torchvision_resnet18(stem)
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(5, 1, 48, 48)
+    for mode in ("eval", "train"):
+        getattr(ours, mode)(), getattr(theirs, mode)()
+        torch.testing.assert_close(ours(x), theirs(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_seeded_initialisation_matches_torchvision(stem: str) -> None:
+    torch.manual_seed(3)
+    ours = build_network("resnet18", stem=stem).state_dict()
+    torch.manual_seed(3)
+    theirs = torchvision_resnet18(stem).state_dict()
+    assert list(ours) == list(theirs)
+    for key in ours:
+        assert torch.equal(ours[key], theirs[key]), key
+
+
+def _ramps() -> np.ndarray:
+    yy, xx = np.mgrid[0:48, 0:48]
+    return np.stack([(xx * 5 + yy * 3 + 40 * k) % 256 for k in range(3)]).astype(np.uint8)
+
+
+# embeddings of _ramps() by the shipped default model, computed with the torchvision-based network
+DEFAULT_MODEL_FIRST_DIMS = [
+    [-0.088693, 0.257647, -0.049407, 0.061368, 0.120519, -0.052449],
+    [-0.273158, 0.079470, -0.175001, -0.181017, 0.101225, -0.135992],
+    [-0.012397, 0.097474, -0.065585, -0.179018, 0.001500, 0.028764],
+]
+DEFAULT_MODEL_NORMS = [1.725672, 1.740795, 1.422202]
+
+
+def test_default_model_gives_the_embeddings_it_gave_on_torchvision() -> None:
+    data = read_checkpoint(default_model_path())
+    net = network_from_checkpoint(data, default_model_path())
+    spec = data["input_spec"]
+    z = embed_crops(net, _ramps(), size=48, mean=spec["mean"], std=spec["std"], flip_tta=True)
+    np.testing.assert_allclose(z[:, :6], DEFAULT_MODEL_FIRST_DIMS, atol=2e-5)
+    np.testing.assert_allclose(np.linalg.norm(z, axis=1), DEFAULT_MODEL_NORMS, atol=2e-5)
+    theirs = torchvision_resnet18(data["model_args"]["stem"], data["model_args"]["embedding_dim"])
+    theirs.load_state_dict(data["state_dict"])
+    ref = embed_crops(theirs.eval(), _ramps(), size=48, mean=spec["mean"], std=spec["std"], flip_tta=True)
+    np.testing.assert_array_equal(z, ref)
