@@ -1,4 +1,5 @@
-"""The ``albumsum`` command: index a photo folder, summarise it, export it, list unreadable photos.
+"""The ``albumsum`` command: the window (no command, or ``open``); index a photo folder, summarise it,
+export it, list unreadable photos.
 
 Exit codes: 0 done; 1 failed (message on stderr); 2 bad usage; 3 the folder is not indexed yet;
 130 indexing stopped by Ctrl-C (what was done is kept: run the same command again to resume).
@@ -86,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, metavar="FILE", help="one row per face")
     p = sub.add_parser("errors", help="list the photos that could not be read, with reasons")
     _common(p)
+    p = sub.add_parser("open", help="open the window (the default with no command), optionally on a folder")
+    p.add_argument("folder", type=Path, nargs="?", help="the photo folder to show and index")
+    p.add_argument("--db", type=Path, help="index file (default: one per album in the user data folder)")
+    p.add_argument("--model", type=Path, help="model checkpoint (default: the bundled model)")
     return parser
 
 
@@ -100,8 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             print(describe_default_model())
             return EXIT_OK
         if args.command is None:
-            parser.print_help()
-            return EXIT_OK
+            return cmd_open(argparse.Namespace(folder=None, db=None, model=None))
         return COMMANDS[args.command](args)
     except CliError as exc:
         print(f"albumsum: {exc}", file=sys.stderr)
@@ -289,7 +293,26 @@ def cmd_errors(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"index": cmd_index, "summarize": cmd_summarize, "export": cmd_export, "errors": cmd_errors}
+def cmd_open(args: argparse.Namespace) -> int:
+    """The window; Qt is imported only here, so the other commands work without it."""
+    try:
+        from albumsum.ui.app import run_app
+    except ImportError as exc:
+        raise CliError(
+            f"the window needs PySide6 ({exc}); the index, summarize and export commands work without it"
+        ) from exc
+    if args.folder is not None and not args.folder.expanduser().is_dir():
+        raise CliError(f"{args.folder}: not a folder", EXIT_USAGE)
+    return run_app(args.folder, args.db, args.model)
+
+
+COMMANDS = {
+    "open": cmd_open,
+    "index": cmd_index,
+    "summarize": cmd_summarize,
+    "export": cmd_export,
+    "errors": cmd_errors,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

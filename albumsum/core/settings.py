@@ -1,0 +1,157 @@
+"""The app's settings: one typed schema with defaults, units and ranges, stored as JSON in the
+platform config directory (``ALBUMSUM_CONFIG_DIR`` overrides it, which is how tests stay out of the
+user's real config).
+
+Loading never fails on a bad file: unknown keys are dropped and invalid values fall back to their
+default, each with a warning, so one bad edit cannot lock the user out of the app.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from albumsum.core.userdata import default_index_path
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+
+
+def setting(
+    default: Any,
+    label: str,
+    *,
+    choices: tuple[str, ...] = (),
+    lo: float | None = None,
+    hi: float | None = None,
+    unit: str = "",
+    kind: str = "",
+    help: str = "",
+) -> Any:
+    """A schema field: the default plus what a settings form needs to edit and check it."""
+    meta = {"label": label, "choices": choices, "lo": lo, "hi": hi, "unit": unit, "kind": kind, "help": help}
+    if isinstance(default, tuple):
+        return field(default_factory=lambda: default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can set. Fields with an empty ``label`` are kept but not shown in the form."""
+
+    device: str = setting("auto", "Device", choices=("auto", "cpu", "cuda"), help="auto: CUDA when available")
+    min_face: float = setting(20.0, "Minimum face size", lo=8, hi=1000, unit="px", help="shorter side of a face box")
+    min_score: float = setting(0.9, "Detection threshold", lo=0.5, hi=0.999, help="face probability to keep a face")
+    subclass_source: str = setting(
+        "model", "Sub-classes", choices=("model", "album"), help="the model's sub-classes, or fitted to this album"
+    )
+    max_subclasses: int = setting(4, "Most album sub-classes", lo=1, hi=8, help="per emotion, when fitted here")
+    summary_size: int = setting(12, "Summary photos", lo=1, hi=500, help="photos in the album summary")
+    thumb_size: int = setting(80, "Thumbnail size", lo=48, hi=160, unit="px")
+    projection: str = setting("pca", "Map projection", choices=("pca", "tsne"))
+    index_location: str = setting("", "Index folder", kind="folder", help="empty: the user data folder")
+    recent_albums: tuple[str, ...] = setting((), "")
+
+    def with_recent(self, folder: str | os.PathLike[str]) -> Settings:
+        """These settings with ``folder`` first in the recent albums (no duplicates, at most MAX_RECENT)."""
+        path = str(Path(folder).resolve())
+        recent = (path, *[p for p in self.recent_albums if p != path])[:MAX_RECENT]
+        return dataclasses.replace(self, recent_albums=recent)
+
+    def index_path(self, album: str | os.PathLike[str]) -> Path:
+        """Where the index of ``album`` lives: the chosen index folder, or the user data folder."""
+        default = default_index_path(album)
+        return Path(self.index_location).expanduser() / default.name if self.index_location else default
+
+
+def fields() -> list[dataclasses.Field]:
+    """The schema's fields, in form order."""
+    return list(dataclasses.fields(Settings))
+
+
+def check(name: str, value: Any) -> Any:
+    """``value`` converted to the type of setting ``name``; ``ValueError`` when it is out of range."""
+    f = next((f for f in fields() if f.name == name), None)
+    if f is None:
+        raise ValueError(f"unknown setting {name!r}")
+    meta = f.metadata
+    kind = type(Settings().__getattribute__(name))
+    if kind is tuple:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{name}: expected a list of strings")
+        return tuple(value)
+    if kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and value != int(value)):
+            raise ValueError(f"{name}: expected a number, got {value!r}")
+        value = kind(value)
+        if (meta["lo"] is not None and value < meta["lo"]) or (meta["hi"] is not None and value > meta["hi"]):
+            raise ValueError(f"{name}: {value} is outside {meta['lo']}..{meta['hi']}")
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: expected text, got {value!r}")
+    if meta["choices"] and value not in meta["choices"]:
+        raise ValueError(f"{name}: {value!r} is not one of {', '.join(meta['choices'])}")
+    return value
+
+
+def config_dir() -> Path:
+    """The platform's per-user config directory for albumsum (``ALBUMSUM_CONFIG_DIR`` overrides)."""
+    override = os.environ.get("ALBUMSUM_CONFIG_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Preferences"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "albumsum"
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def from_dict(data: dict[str, Any]) -> Settings:
+    """Settings from plain data; unknown keys and bad values are logged and left at their defaults."""
+    good = {}
+    names = {f.name for f in fields()}
+    for key, value in data.items():
+        if key not in names:
+            log.warning("settings: ignoring unknown key %r", key)
+            continue
+        try:
+            good[key] = check(key, value)
+        except ValueError as exc:
+            log.warning("settings: %s; using the default", exc)
+    return Settings(**good)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The stored settings, or the defaults when there is no (readable) file."""
+    path = path or settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("settings: cannot read %s (%s); using the defaults", path, exc)
+        return Settings()
+    return from_dict(data) if isinstance(data, dict) else Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings atomically (a temporary file renamed over the old one)."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(dataclasses.asdict(settings), indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

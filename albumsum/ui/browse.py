@@ -1,0 +1,243 @@
+"""Browse by emotion: the emotion list with counts, and for the chosen emotion one grid per
+sub-class, its faces ranked by closeness to the sub-class medoid (the medoid first, outlined)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albumsum.core.emotions import EMOTIONS
+from albumsum.core.groups import Group
+from albumsum.ui.delegates import PAD, ThumbDelegate
+from albumsum.ui.jobs import AlbumData
+from albumsum.ui.models import EmotionListModel, FaceListModel, Role
+from albumsum.ui.thumbs import ThumbProvider
+
+MAX_ROWS = 3  # rows a sub-class grid shows before it scrolls
+
+
+class FaceGrid(QListView):
+    """A wrapping grid of faces; Up on its first row and Down on its last leave it (to the next grid)."""
+
+    leave = Signal(int)  # -1 up, +1 down
+    escape = Signal()
+
+    def __init__(self, thumb_size: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setItemDelegate(ThumbDelegate(thumb_size, self))
+        self.cell = thumb_size + 2 * PAD
+        self.verticalScrollBar().setSingleStep(self.cell // 3)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.escape.emit()
+            return
+        before = self.currentIndex()
+        super().keyPressEvent(event)
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.currentIndex() == before:
+            self.leave.emit(-1 if key == Qt.Key.Key_Up else 1)
+
+    def fit_height(self) -> None:
+        per_row = max(1, (self.viewport().width() or self.width()) // self.cell)
+        rows = min(MAX_ROWS, math.ceil(self.model().rowCount() / per_row)) if self.model() else 1
+        self.setFixedHeight(max(1, rows) * self.cell + 2 * self.frameWidth() + 2)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_height()
+
+
+class BrowseView(QWidget):
+    """Emotion list on the left, the sub-class grids of the chosen emotion on the right."""
+
+    faceSelected = Signal(int)
+    faceActivated = Signal(int)
+    sourceChanged = Signal(str)
+
+    def __init__(self, thumb_size: int = 80, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.thumb_size = thumb_size
+        self.data: AlbumData | None = None
+        self.thumbs: ThumbProvider | None = None
+        self.grids: list[FaceGrid] = []
+        self.emotion = -1
+        self.emotions = QListView()
+        self.emotion_model = EmotionListModel(self)
+        self.emotions.setModel(self.emotion_model)
+        self.emotions.setAccessibleName("Emotions")
+        self.emotions.selectionModel().currentChanged.connect(lambda cur, _: self.show_emotion(cur.row()))
+        self.emotions.activated.connect(lambda _: self.focus_grid(0))
+        self.source = QComboBox()
+        self.source.addItem("the model's sub-classes", "model")
+        self.source.addItem("sub-classes fitted to this album", "album")
+        self.source.setToolTip("Model sub-classes mean the same in every album; album ones find groups in this album")
+        self.source.currentIndexChanged.connect(lambda _: self.sourceChanged.emit(self.source.currentData()))
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.empty = QLabel("Open a photo folder (File ▸ Open, or drop a folder here) to see its faces by emotion.")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setForegroundRole(self.empty.foregroundRole())
+        self.rows = QWidget()
+        self.rows_layout = QVBoxLayout(self.rows)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.rows)
+        self._layout()
+
+    def _layout(self) -> None:
+        right = QWidget()
+        col = QVBoxLayout(right)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(QLabel("Show"))
+        head.addWidget(self.source)
+        col.addLayout(head)
+        col.addWidget(self.empty)
+        col.addWidget(self.scroll, 1)
+        split = QSplitter()
+        split.addWidget(self.emotions)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([190, 800])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(split)
+        self.scroll.hide()
+
+    def set_source(self, source: str) -> None:
+        self.source.blockSignals(True)
+        self.source.setCurrentIndex(max(0, self.source.findData(source)))
+        self.source.blockSignals(False)
+
+    def set_data(self, data: AlbumData, thumbs: ThumbProvider) -> None:
+        """Show a new snapshot; keeps the chosen emotion and, where it still exists, the chosen face."""
+        keep = self.current_face()
+        self.data, self.thumbs = data, thumbs
+        self.emotion_model.set_counts(data.emotion_counts())
+        emotion = self.emotion
+        if emotion < 0 or not self.emotion_model.counts[emotion]:
+            emotion = next((c for c, n in enumerate(self.emotion_model.counts) if n), -1)
+        self.empty.setVisible(emotion < 0)
+        self.scroll.setVisible(emotion >= 0)
+        if emotion < 0:
+            self.empty.setText("No faces yet." if data.counts.get("photos") else self.empty.text())
+            self.title.clear()
+            return
+        self.emotion = -1  # force a rebuild of the grids
+        self.emotions.setCurrentIndex(self.emotion_model.index(emotion))
+        self.show_emotion(emotion)
+        if keep is not None:
+            self.select_face(keep)
+
+    def show_emotion(self, emotion: int) -> None:
+        if self.data is None or emotion == self.emotion or emotion < 0:
+            return
+        self.emotion = emotion
+        groups = [g for g in self.data.groups if g.emotion == emotion]
+        total = sum(len(g) for g in groups)
+        self.title.setText(f"{EMOTIONS[emotion].capitalize()}: {total} faces in {len(groups)} sub-classes")
+        self._clear_rows()
+        for k, group in enumerate(groups):
+            self._add_row(k, group)
+        self.rows_layout.addStretch(1)
+
+    def _clear_rows(self) -> None:
+        if self.thumbs is not None:
+            self.thumbs.forget_queue()
+        while self.rows_layout.count():
+            item = self.rows_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.grids = []
+
+    def _add_row(self, k: int, group: Group) -> None:
+        assert self.data is not None and self.thumbs is not None
+        plural = "s" if len(group) != 1 else ""
+        label = QLabel(f"Sub-class {group.subclass} · {len(group)} face{plural} (closest to the medoid first)")
+        grid = FaceGrid(self.thumb_size)
+        grid.setAccessibleName(f"Sub-class {group.subclass}")
+        grid.setModel(FaceListModel(group.face_ids, self.data.faces, self.thumbs, group, grid))
+        grid.selectionModel().currentChanged.connect(self._current_changed)
+        grid.activated.connect(lambda index: self.faceActivated.emit(int(index.data(Role.FACE_ID))))
+        grid.leave.connect(lambda step, k=k: self.focus_grid(k + step))
+        grid.escape.connect(self.emotions.setFocus)
+        self.rows_layout.addWidget(label)
+        self.rows_layout.addWidget(grid)
+        self.grids.append(grid)
+        grid.fit_height()
+
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        for grid in self.grids:  # one selection across the grids
+            if grid.model() is not current.model():
+                grid.selectionModel().clearSelection()
+        self.faceSelected.emit(int(current.data(Role.FACE_ID)))
+
+    def focus_grid(self, k: int) -> None:
+        if not 0 <= k < len(self.grids):
+            if k < 0:
+                self.emotions.setFocus()
+            return
+        grid = self.grids[k]
+        grid.setFocus()
+        if not grid.currentIndex().isValid():
+            grid.setCurrentIndex(grid.model().index(0))
+        self.scroll.ensureWidgetVisible(grid)
+
+    def current_face(self) -> int | None:
+        for grid in self.grids:
+            idx = grid.currentIndex()
+            if idx.isValid() and grid.selectionModel().isSelected(idx):
+                return int(idx.data(Role.FACE_ID))
+        return None
+
+    def select_face(self, face_id: int) -> bool:
+        """Show the face's emotion and select it in its grid; ``False`` when it is not shown."""
+        if self.data is None:
+            return False
+        where = self.data.group_of.get(int(face_id))
+        if where is None:
+            return False
+        group, rank = where
+        if group.emotion != self.emotion:
+            self.emotions.setCurrentIndex(self.emotion_model.index(group.emotion))
+        for grid in self.grids:
+            model = grid.model()
+            if isinstance(model, FaceListModel) and model.group is not None and model.group.subclass == group.subclass:
+                index = model.index(rank)
+                grid.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                grid.scrollTo(index)
+                self.scroll.ensureWidgetVisible(grid)
+                return True
+        return False

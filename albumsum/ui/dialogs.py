@@ -1,0 +1,138 @@
+"""The settings dialog (a form built from the typed schema) and the export dialog."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albumsum.core.settings import Settings, check, fields
+from albumsum.ui.export import KINDS
+
+KIND_LABELS = {
+    "html": "HTML page (faces by emotion and sub-class)",
+    "contact_sheet": "Contact sheet (PNG)",
+    "pdf": "PDF of the summary photos",
+    "photos": "Folder with copies of the summary photos",
+}
+
+
+def _folder_row(edit: QLineEdit, parent: QWidget, title: str) -> QWidget:
+    row = QWidget()
+    lay = QHBoxLayout(row)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(edit, 1)
+    browse = QPushButton("Browse…")
+
+    def pick() -> None:
+        chosen = QFileDialog.getExistingDirectory(parent, title, edit.text())
+        if chosen:
+            edit.setText(chosen)
+
+    browse.clicked.connect(pick)
+    lay.addWidget(browse)
+    return row
+
+
+class SettingsDialog(QDialog):
+    """One editor per schema field, with the schema's ranges, units and help as tooltips."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings
+        self.editors: dict[str, QWidget] = {}
+        form = QFormLayout()
+        for f in fields():
+            meta = f.metadata
+            if not meta["label"]:
+                continue
+            editor, widget = self._editor(f, getattr(settings, f.name))
+            widget.setToolTip(meta["help"])
+            self.editors[f.name] = editor
+            form.addRow(meta["label"], widget)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        col = QVBoxLayout(self)
+        col.addLayout(form)
+        col.addWidget(buttons)
+
+    def _editor(self, f: dataclasses.Field, value: Any) -> tuple[QWidget, QWidget]:
+        meta = f.metadata
+        suffix = f" {meta['unit']}" if meta["unit"] else ""
+        if meta["choices"]:
+            box = QComboBox()
+            box.addItems(list(meta["choices"]))
+            box.setCurrentText(str(value))
+            return box, box
+        if isinstance(value, bool) or meta["kind"] == "folder" or isinstance(value, str):
+            edit = QLineEdit(str(value))
+            edit.setPlaceholderText("the user data folder")
+            return edit, _folder_row(edit, self, meta["label"])
+        spin = QSpinBox() if isinstance(value, int) else QDoubleSpinBox()
+        if isinstance(spin, QDoubleSpinBox):
+            spin.setDecimals(3 if meta["hi"] and meta["hi"] < 10 else 1)
+            spin.setSingleStep(0.01 if meta["hi"] and meta["hi"] < 10 else 1)
+        spin.setRange(meta["lo"], meta["hi"])
+        spin.setValue(value)
+        spin.setSuffix(suffix)
+        return spin, spin
+
+    def values(self) -> Settings:
+        """The edited settings (each value checked against the schema)."""
+        changes: dict[str, Any] = {}
+        for name, editor in self.editors.items():
+            if isinstance(editor, QComboBox):
+                value: Any = editor.currentText()
+            elif isinstance(editor, QLineEdit):
+                value = editor.text().strip()
+            else:
+                value = editor.value()  # type: ignore[attr-defined]
+            changes[name] = check(name, value)
+        return dataclasses.replace(self.settings, **changes)
+
+
+class ExportDialog(QDialog):
+    """Where to export and what; Enter accepts with the proposed folder."""
+
+    def __init__(self, dest: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export the album")
+        self.dest = QLineEdit(str(dest))
+        self.boxes = {k: QCheckBox(KIND_LABELS[k]) for k in KINDS}
+        form = QFormLayout()
+        form.addRow("Folder", _folder_row(self.dest, self, "Export into"))
+        for box in self.boxes.values():
+            box.setChecked(True)
+            form.addRow("", box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        col = QVBoxLayout(self)
+        col.addLayout(form)
+        col.addWidget(buttons)
+        self.setMinimumWidth(520)
+
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(k for k, box in self.boxes.items() if box.isChecked())
+
+    def folder(self) -> Path:
+        return Path(self.dest.text().strip()).expanduser()

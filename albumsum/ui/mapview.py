@@ -1,0 +1,227 @@
+"""The map: every face of the album as a point in 2-D (PCA or t-SNE of the embeddings, paper Figs.
+2 and 7), coloured by emotion. Hovering shows the face; clicking selects it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPalette, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from albumsum.core.emotions import EMOTIONS
+from albumsum.core.projection import normalise, project
+from albumsum.ui.jobs import AlbumData
+from albumsum.ui.models import emotion_colour, to_qimage
+from albumsum.ui.thumbs import ThumbProvider
+from albumsum.ui.workers import Handle, Runner
+
+MARGIN = 24
+HOVER_PX = 10  # how near the pointer a point must be to count as hovered
+
+
+class ScatterCanvas(QWidget):
+    faceClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setMinimumSize(300, 240)
+        self.points = np.zeros((0, 2), np.float32)  # normalised [0, 1]
+        self.ids = np.zeros(0, np.int64)
+        self.emotions = np.zeros(0, np.int64)
+        self.thumbs: ThumbProvider | None = None
+        self.hover = -1
+        self.selected = -1
+        self.message = "No faces yet."
+        self._cache: QPixmap | None = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 480)
+
+    def set_points(self, points: np.ndarray, ids: np.ndarray, emotions: np.ndarray) -> None:
+        self.points, self.ids, self.emotions = normalise(points), ids, emotions
+        self.hover = self.selected = -1
+        self.message = "" if len(ids) else "No faces yet."
+        self._cache = None
+        self.update()
+
+    def set_message(self, text: str) -> None:
+        self.message = text
+        self.update()
+
+    def select(self, face_id: int) -> None:
+        hits = np.flatnonzero(self.ids == face_id)
+        self.selected = int(hits[0]) if len(hits) else -1
+        self.update()
+
+    def _xy(self) -> np.ndarray:
+        side = min(self.width(), self.height()) - 2 * MARGIN
+        off = np.array([(self.width() - side) / 2, (self.height() - side) / 2])
+        return self.points * side + off
+
+    def resizeEvent(self, event) -> None:
+        self._cache = None
+        super().resizeEvent(event)
+
+    def _render(self) -> QPixmap:
+        """All points drawn once into a pixmap at the screen's pixel ratio (repainted on resize only)."""
+        dpr = self.devicePixelRatioF()
+        pix = QPixmap(self.size() * dpr)
+        pix.setDevicePixelRatio(dpr)
+        pix.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pix)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        xy = self._xy()
+        radius = 7 if len(xy) < 500 else 4
+        for c in range(len(EMOTIONS)):
+            rows = np.flatnonzero(self.emotions == c)
+            if not len(rows):
+                continue
+            p.setPen(QPen(emotion_colour(c), radius, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            p.drawPoints(QPolygonF([QPointF(float(x), float(y)) for x, y in xy[rows]]))
+        p.end()
+        return pix
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        if self.message or not len(self.ids):
+            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
+            return
+        if self._cache is None:
+            self._cache = self._render()
+        p.drawPixmap(0, 0, self._cache)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._legend(p)
+        xy = self._xy()
+        if self.selected >= 0:
+            p.setPen(QPen(pal.color(QPalette.ColorRole.WindowText), 2))
+            p.drawEllipse(QPointF(*xy[self.selected]), 8, 8)
+        if self.hover >= 0:
+            self._hover_card(p, xy[self.hover])
+
+    def _legend(self, p: QPainter) -> None:
+        fm = p.fontMetrics()
+        y = 6
+        for c, name in enumerate(EMOTIONS):
+            n = int(np.sum(self.emotions == c))
+            if not n:
+                continue
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(emotion_colour(c))
+            p.drawEllipse(QRectF(6, y + fm.height() / 2 - 5, 10, 10))
+            p.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+            p.drawText(QPointF(22, y + fm.ascent()), f"{name} ({n})")
+            y += fm.height() + 2
+
+    def _hover_card(self, p: QPainter, at: np.ndarray) -> None:
+        fid = int(self.ids[self.hover])
+        rgb = self.thumbs.get(fid) if self.thumbs is not None else None
+        side = 96
+        x = float(at[0]) + 12 if at[0] + 12 + side < self.width() else float(at[0]) - 12 - side
+        y = min(max(0.0, float(at[1]) - side / 2), self.height() - side)
+        rect = QRectF(x, y, side, side)
+        p.setPen(QPen(emotion_colour(int(self.emotions[self.hover])), 3))
+        p.setBrush(self.palette().color(QPalette.ColorRole.Base))
+        p.drawRect(rect)
+        if rgb is not None:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            p.drawImage(rect.adjusted(2, 2, -2, -2), to_qimage(rgb))
+
+    def nearest(self, pos: QPointF) -> int:
+        if not len(self.ids):
+            return -1
+        d = np.hypot(*(self._xy() - np.array([pos.x(), pos.y()])).T)
+        k = int(d.argmin())
+        return k if d[k] <= HOVER_PX else -1
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        k = self.nearest(event.position())
+        if k != self.hover:
+            self.hover = k
+            self.setToolTip("" if k < 0 else f"face {int(self.ids[k])}: {EMOTIONS[int(self.emotions[k])]}")
+            self.update()
+
+    def leaveEvent(self, event) -> None:
+        self.hover = -1
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        k = self.nearest(event.position())
+        if k >= 0:
+            self.selected = k
+            self.update()
+            self.faceClicked.emit(int(self.ids[k]))
+
+
+class MapView(QWidget):
+    """The canvas plus the choice of projection; projections run on a worker."""
+
+    faceClicked = Signal(int)
+    projectionChanged = Signal(str)
+
+    def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.data: AlbumData | None = None
+        self._job: Handle | None = None
+        self.canvas = ScatterCanvas()
+        self.canvas.faceClicked.connect(self.faceClicked)
+        self.method = QComboBox()
+        self.method.addItem("PCA (fast)", "pca")
+        self.method.addItem("t-SNE (clusters)", "tsne")
+        self.method.currentIndexChanged.connect(self._method_changed)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Each point is a face, placed by its embedding. Hover to see it, click to select it."), 1)
+        head.addWidget(QLabel("Projection"))
+        head.addWidget(self.method)
+        col = QVBoxLayout(self)
+        col.addLayout(head)
+        col.addWidget(self.canvas, 1)
+        self.stale = True
+
+    def set_method(self, method: str) -> None:
+        self.method.blockSignals(True)
+        self.method.setCurrentIndex(max(0, self.method.findData(method)))
+        self.method.blockSignals(False)
+
+    def _method_changed(self) -> None:
+        self.projectionChanged.emit(self.method.currentData())
+        self.stale = True
+        self.refresh()
+
+    def set_data(self, data: AlbumData, thumbs: ThumbProvider) -> None:
+        self.data = data
+        self.canvas.thumbs = thumbs
+        self.stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Project again when the data or the method changed (only while the map is shown)."""
+        if not self.stale or self.data is None:
+            return
+        self.stale = False
+        if self._job is not None:
+            self._job.cancel()
+        faces, method = self.data.faces, self.method.currentData()
+        self.canvas.set_message("Placing the faces…")
+        self._job = self.runner.start(
+            "projection",
+            lambda cancelled: (faces, project(faces.embeddings, method)),
+            on_result=self._projected,
+        )
+
+    def _projected(self, result: tuple) -> None:
+        faces, points = result
+        if self.data is None or faces is not self.data.faces:
+            return
+        self.canvas.set_points(points, faces.ids, faces.emotions)
+
+
+__all__ = ["MapView", "QImage"]

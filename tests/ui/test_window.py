@@ -1,0 +1,149 @@
+"""The window end to end, offscreen: open → index → browse, cancel, problems, details, map, export."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from albumsum.core.emotions import EMOTIONS
+from albumsum.ui.models import Role
+from albumsum.ui.window import MainWindow
+from tests.ui.conftest import SlowDetector, make_album, make_context
+
+WAIT = 20000
+
+
+def open_and_index(qtbot, window: MainWindow, album: Path) -> None:
+    with qtbot.waitSignal(window.indexingFinished, timeout=WAIT):
+        assert window.open_album(album)
+    qtbot.waitUntil(lambda: window.data is not None and window.data.counts.get("photos") == 7, timeout=WAIT)
+
+
+def test_open_index_and_browse(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    data = window.data
+    assert len(data.faces) == 7  # six photos, the wide one with two faces
+    counts = [window.browse.emotion_model.data(window.browse.emotion_model.index(c), Role.COUNT) for c in range(8)]
+    assert sum(counts) == 7
+    shown = window.browse.emotion
+    assert counts[shown] > 0
+    assert window.browse.title.text().startswith(EMOTIONS[shown].capitalize())
+    groups = [g for g in data.groups if g.emotion == shown]
+    assert [grid.model().rowCount() for grid in window.browse.grids] == [len(g) for g in groups]
+    grid = window.browse.grids[0]
+    first = grid.model().index(0)
+    assert first.data(Role.RANK) == 0 and first.data(Role.FACE_ID) == groups[0].medoid
+    qtbot.waitUntil(lambda: first.data(Role.THUMB) is not None, timeout=WAIT)  # thumbnails load in the background
+    assert first.data(Role.THUMB).width() == 96
+    assert window.windowTitle() == f"albumsum — {album.name}"
+    assert str(album.resolve()) in window.ctx.settings.recent_albums
+    assert not any(p.suffix == ".sqlite" for p in album.iterdir())  # nothing written into the album
+
+
+def test_problems_panel_lists_the_corrupt_photo(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    assert window.problems.paths() == ["broken.jpg"]
+    assert window.problems.table.item(0, 1).text()
+    assert window.tabs.tabText(3) == "Problems (1)"
+
+
+def test_face_details_show_the_photo_and_its_faces(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    data = window.data
+    wide = next(fid for fid, path in zip(data.faces.ids, data.faces.paths, strict=True) if path == "p0.jpg")
+    assert window.browse.select_face(int(wide))
+    assert window.details.face_id == int(wide)
+    qtbot.waitUntil(lambda: window.details.photo.image is not None, timeout=WAIT)
+    assert window.details.photo.size_px == (320, 120)
+    assert len(window.details.photo.boxes) == 2 and sum(b[2] for b in window.details.photo.boxes) == 1
+    np.testing.assert_allclose(window.details.chart.values.sum(), 1.0, atol=1e-4)
+    assert "p0.jpg" in window.details.caption.text()
+
+
+def test_keyboard_moves_from_the_emotions_to_the_grid_and_back(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    window.show_tab(0)
+    window.browse.emotions.setFocus()
+    qtbot.keyClick(window.browse.emotions, Qt.Key.Key_Return)
+    grid = window.browse.grids[0]
+    assert grid.currentIndex().row() == 0
+    with qtbot.waitSignal(window.browse.faceActivated, timeout=WAIT) as seen:
+        qtbot.keyClick(grid, Qt.Key.Key_Return)
+    assert seen.args[0] == grid.model().index(0).data(Role.FACE_ID)
+    qtbot.keyClick(grid, Qt.Key.Key_Escape)
+    assert window.browse.emotions.hasFocus() or not window.isActiveWindow()
+
+
+def test_cancel_mid_way_keeps_what_was_done(qtbot, tmp_path: Path) -> None:
+    album = make_album(tmp_path / "big", n=12)
+    release = threading.Semaphore(0)
+    ctx = make_context(tmp_path, detector=SlowDetector(lambda: release.acquire(timeout=10)))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.open_album(album)
+    for _ in range(4):
+        release.release()
+    qtbot.waitUntil(lambda: window.index_bar.bar.value() >= 2, timeout=WAIT)
+    assert window.windowTitle().endswith("(indexing…)")
+    with qtbot.waitSignal(window.indexingFinished, timeout=WAIT) as done:
+        window.cancel_indexing()
+        for _ in range(8):  # let the photos already in flight finish
+            release.release()
+    assert done.args == [None]
+    assert not window.index_bar.isVisible()
+    qtbot.waitUntil(lambda: window.data is not None and 0 < window.data.counts["photos"] < 12, timeout=WAIT)
+    window.close()
+
+
+def test_map_places_every_face(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    window.show_tab(1)
+    canvas = window.map.canvas
+    qtbot.waitUntil(lambda: len(canvas.ids) == 7, timeout=WAIT)
+    assert canvas.points.min() >= 0 and canvas.points.max() <= 1
+    x, y = canvas._xy()[3]
+    with qtbot.waitSignal(window.map.faceClicked, timeout=WAIT) as clicked:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.rect().topLeft() + _point(x, y))
+    assert clicked.args[0] == int(canvas.ids[3]) or canvas.nearest(_pointf(x, y)) != 3
+    assert window.details.face_id == clicked.args[0]
+
+
+def _point(x: float, y: float):
+    from PySide6.QtCore import QPoint
+
+    return QPoint(round(x), round(y))
+
+
+def _pointf(x: float, y: float):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(round(x), round(y))
+
+
+def test_export_writes_every_kind(qtbot, window: MainWindow, album: Path, tmp_path: Path) -> None:
+    open_and_index(qtbot, window, album)
+    window.summary.count.setValue(4)
+    assert len(window.summary.picks) == 4
+    dest = tmp_path / "out"
+    with qtbot.waitSignal(window.exported, timeout=WAIT) as done:
+        window.export_to(dest)
+    written = {p.relative_to(dest).as_posix() for p in done.args[0]}
+    assert written == {"album/index.html", "contact_sheet.png", "summary.pdf", "photos/index.html"}
+    assert (dest / "summary.pdf").read_bytes().startswith(b"%PDF")
+    assert len(list((dest / "photos").glob("*.jpg"))) == 4
+    assert window.ctx.settings.summary_size == 4
+
+
+def test_album_subclasses_switch_reloads_the_groups(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    with qtbot.waitSignal(window.dataLoaded, timeout=WAIT):
+        window.browse.source.setCurrentIndex(window.browse.source.findData("album"))
+    assert window.ctx.settings.subclass_source == "album"
+
+
+def test_an_unreadable_folder_is_a_message_not_a_crash(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    assert not window.open_album(tmp_path / "missing")
+    assert window.messages and "not a folder" in window.messages[-1]
