@@ -296,7 +296,11 @@ def cmd_errors(args: argparse.Namespace) -> int:
 def cmd_open(args: argparse.Namespace) -> int:
     """The window; Qt is imported only here, so the other commands work without it."""
     try:
-        from albumsum.ui.app import run_app
+        from albumsum.ui.app import check_qt_binding, run_app
+
+        check_qt_binding()
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from exc
     except ImportError as exc:
         raise CliError(
             f"the window needs PySide6 ({exc}); the index, summarize and export commands work without it"

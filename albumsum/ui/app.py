@@ -13,7 +13,20 @@ from albumsum.ui.context import AppContext, ModelPipeline
 from albumsum.ui.window import MainWindow
 
 
+def check_qt_binding() -> None:
+    """Refuse a PySide6 known to corrupt Python's reference counts here (a crash within seconds)."""
+    import PySide6
+
+    major_minor = tuple(int(x) for x in PySide6.__version__.split(".")[:2])
+    if major_minor == (6, 12) and sys.version_info < (3, 12):
+        raise RuntimeError(
+            f"PySide6 {PySide6.__version__} crashes under Python {sys.version_info.major}.{sys.version_info.minor}; "
+            'install PySide6-Essentials<6.12 (pip install "PySide6-Essentials<6.12") or use Python 3.12+'
+        )
+
+
 def run_app(folder: Path | None = None, db: Path | None = None, model: Path | None = None) -> int:
+    check_qt_binding()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("albumsum")
     app.setApplicationVersion(__version__)

@@ -29,7 +29,9 @@ class ThumbDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if selected:
             painter.fillRect(option.rect, pal.color(QPalette.ColorRole.Highlight))
-        image = index.data(Role.THUMB)
+        # ask the Python model directly: QModelIndex.data() returning an empty QVariant drops a
+        # reference to None in PySide6 6.12, which crashes Python 3.11 after a few thousand calls
+        image = index.model().data(index, Role.THUMB)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if image is None:
             painter.fillRect(cell, pal.color(QPalette.ColorRole.AlternateBase))

@@ -149,8 +149,8 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_album(Path(folder))
 
-    def open_album(self, folder: Path, db: Path | None = None) -> bool:
-        """Show ``folder``'s index (if any) at once and bring it up to date in the background."""
+    def open_album(self, folder: Path, db: Path | None = None, index: bool = True) -> bool:
+        """Show ``folder``'s index (if any) at once and, with ``index``, bring it up to date in the background."""
         folder = Path(folder).expanduser()
         if not folder.is_dir():
             self.show_problem(f"{folder} is not a folder.")
@@ -167,7 +167,8 @@ class MainWindow(QMainWindow):
         self.ctx.update_settings(self.ctx.settings.with_recent(self.album))
         self._fill_recent()
         self.reload()
-        self.start_indexing()
+        if index:
+            self.start_indexing()
         return True
 
     def indexing(self) -> bool:

@@ -36,8 +36,9 @@ def test_open_index_and_browse(qtbot, window: MainWindow, album: Path) -> None:
     grid = window.browse.grids[0]
     first = grid.model().index(0)
     assert first.data(Role.RANK) == 0 and first.data(Role.FACE_ID) == groups[0].medoid
-    qtbot.waitUntil(lambda: first.data(Role.THUMB) is not None, timeout=WAIT)  # thumbnails load in the background
-    assert first.data(Role.THUMB).width() == 96
+    model = grid.model()
+    qtbot.waitUntil(lambda: model.data(first, Role.THUMB) is not None, timeout=WAIT)  # loaded in the background
+    assert model.data(first, Role.THUMB).width() == 96
     assert window.windowTitle() == f"albumsum — {album.name}"
     assert str(album.resolve()) in window.ctx.settings.recent_albums
     assert not any(p.suffix == ".sqlite" for p in album.iterdir())  # nothing written into the album

@@ -1,0 +1,197 @@
+"""The longest GUI-thread stall of the window while it indexes a folder and while a grid of 10,000
+faces scrolls. A 5 ms timer on the GUI thread records the gaps between its ticks; a gap is how long
+the thread could not answer the user. Target: under ~50 ms.
+
+    python bench/gui_stall.py [--album DIR] [--faces 10000] [--skip-index]
+
+Indexing uses the real face pipeline on the album (default: the shared test album when it is
+present, else synthetic photos); scrolling uses a synthetic index (no photos needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from albumsum.core.index import IndexStore
+from albumsum.ui.context import AppContext, ModelPipeline
+from albumsum.ui.window import MainWindow
+
+SHARED_ALBUM = Path(__file__).resolve().parents[2] / "shared" / "data" / "album"
+TICK_MS = 5
+
+
+class StallMeter:
+    """Gaps between ticks of a 5 ms timer on the GUI thread."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer(interval=TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self.last = 0.0
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self.last) * 1000)
+        self.last = now
+
+    def stop(self) -> dict[str, float]:
+        self.timer.stop()
+        gaps = np.asarray(self.gaps or [0.0])
+        return {"ticks": len(gaps), "longest_ms": float(gaps.max()), "p99_ms": float(np.percentile(gaps, 99))}
+
+
+def wait_for(signal, timeout_s: float) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+
+
+def settle(seconds: float) -> None:
+    """Run the event loop for ``seconds`` (the timer keeps measuring meanwhile)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+
+def context(tmp: Path) -> AppContext:
+    pool = QThreadPool()
+    pool.setMaxThreadCount(4)
+    return AppContext.create(pool=pool, pipeline=ModelPipeline(), settings_file=tmp / "settings.json")
+
+
+def bench_index(album: Path, tmp: Path) -> dict[str, float]:
+    window = MainWindow(context(tmp))
+    window.show()
+    meter = StallMeter()
+    meter.start()
+    t = time.perf_counter()
+    window.open_album(album, tmp / "index.sqlite")
+    wait_for(window.indexingFinished, 1800)
+    wait_for(window.dataLoaded, 60)
+    out = meter.stop()
+    out["seconds"] = time.perf_counter() - t
+    out["faces"] = len(window.data.faces) if window.data else 0
+    window.close()
+    return out
+
+
+def synthetic_index(db: Path, n_faces: int, seed: int = 0) -> None:
+    """``n_faces`` faces, four per photo, most of them happy (one long grid), with real JPEG thumbnails."""
+    rng = np.random.default_rng(seed)
+    thumbs = []
+    for _ in range(64):
+        buf = io.BytesIO()
+        Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(buf, "JPEG", quality=85)
+        thumbs.append(buf.getvalue())
+    shares = np.array([0.1, 0.6, 0.08, 0.08, 0.05, 0.03, 0.03, 0.03])
+    with IndexStore(db) as store, store.batch():
+        per_photo = 4
+        for p in range(n_faces // per_photo):
+            digest = f"{p:032x}"
+            store.conn.execute("INSERT INTO photos VALUES (?, 1, 1, ?, 'ok', NULL)", (f"p{p}.jpg", digest))
+            store.conn.execute("INSERT INTO contents VALUES (?, 4032, 3024, ?)", (digest, per_photo))
+            emb = rng.standard_normal((per_photo, 64)).astype(np.float32)
+            post = rng.dirichlet(np.ones(8), per_photo).astype(np.float32)
+            rows = []
+            for k in range(per_photo):
+                emotion = int(rng.choice(8, p=shares))
+                rows.append(
+                    (digest, k, bytes(40), bytes(48 * 48), thumbs[(4 * p + k) % 64], emb[k].tobytes(),
+                     post[k].tobytes(), emotion, int(rng.integers(0, 3)))
+                )  # fmt: skip
+            store.conn.executemany(
+                "INSERT INTO faces(hash, idx, x0, y0, x1, y1, landmarks, score, crop, crop_size, thumb,"
+                " embedding, posterior, emotion, subclass, model)"
+                " VALUES (?, ?, 0, 0, 50, 50, ?, 0.99, ?, 48, ?, ?, ?, ?, ?, 'm')",
+                rows,
+            )
+
+
+def bench_scroll(n_faces: int, tmp: Path) -> dict[str, float]:
+    db = tmp / "big.sqlite"
+    synthetic_index(db, n_faces)
+    (tmp / "empty").mkdir(exist_ok=True)
+    window = MainWindow(context(tmp))
+    window.resize(1400, 900)
+    window.show()
+    window.open_album(tmp / "empty", db, index=False)
+    wait_for(window.dataLoaded, 120)
+    browse = window.browse
+    browse.emotions.setCurrentIndex(browse.emotion_model.index(1))
+    settle(0.5)  # lay the grids out
+    grids = sorted(browse.grids, key=lambda g: -g.model().rowCount())
+    meter = StallMeter()
+    meter.start()
+    t = time.perf_counter()
+    steps = 0
+    for grid in grids:  # every grid of the big emotion, top to bottom, a third of a row every 16 ms
+        bar = grid.verticalScrollBar()
+        while bar.value() < bar.maximum():
+            bar.setValue(bar.value() + grid.cell // 3)
+            steps += 1
+            settle(0.016)
+    for c in range(8):  # and through every emotion
+        browse.emotions.setCurrentIndex(browse.emotion_model.index(c))
+        settle(0.2)
+    out = meter.stop()
+    out["seconds"] = time.perf_counter() - t
+    out["faces"] = len(window.data.faces)
+    out["scroll_steps"] = steps
+    out["largest_grid"] = grids[0].model().rowCount()
+    window.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--album", type=Path, default=SHARED_ALBUM if SHARED_ALBUM.is_dir() else None)
+    ap.add_argument("--faces", type=int, default=10000)
+    ap.add_argument("--skip-index", action="store_true")
+    args = ap.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        os.environ["ALBUMSUM_DATA_DIR"] = str(tmp_path / "data")
+        if not args.skip_index:
+            album = args.album
+            if album is None:
+                album = tmp_path / "photos"
+                album.mkdir()
+                rng = np.random.default_rng(0)
+                for i in range(40):
+                    Image.fromarray(rng.integers(0, 256, (600, 800, 3), dtype=np.uint8)).save(album / f"{i}.jpg")
+            results[f"indexing {album.name}"] = bench_index(album, tmp_path)
+        results[f"scrolling {args.faces} faces"] = bench_scroll(args.faces, tmp_path)
+    print(f"{'phase':<28} {'longest stall':>14} {'99th pct':>10} {'ticks':>7} {'seconds':>8}  notes")
+    for name, r in results.items():
+        notes = ", ".join(f"{k}={r[k]}" for k in ("faces", "scroll_steps", "largest_grid") if k in r)
+        stall = f"{r['longest_ms']:>11.1f} ms {r['p99_ms']:>7.1f} ms"
+        print(f"{name:<28} {stall} {r['ticks']:>7} {r['seconds']:>8.1f}  {notes}")
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
