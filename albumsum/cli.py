@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from albumsum import __version__
 from albumsum.core.index import IndexStore
 from albumsum.core.userdata import IndexBusy, default_index_path, writer_lock
 
@@ -51,6 +50,19 @@ def _grouping(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the album EM")
 
 
+class _VersionAction(argparse.Action):
+    """``--version`` hashes the default model when asked, not every time the parser is built."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from albumsum.core.resources import version_text
+
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="albumsum",
@@ -58,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawTextHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"albumsum {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="version, default model and its SHA-256")
     parser.add_argument("--model-info", action="store_true", help="describe the bundled default model")
+    parser.add_argument("--selftest", action="store_true", help="run the face pipeline on the shipped sample image")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("index", help="find, embed and classify the faces of a folder (incremental, resumable)")
@@ -104,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(describe_default_model())
             return EXIT_OK
+        if args.selftest:
+            return cmd_selftest()
         if args.command is None:
             return cmd_open(argparse.Namespace(folder=None, db=None, model=None))
         return COMMANDS[args.command](args)
@@ -308,6 +323,16 @@ def cmd_open(args: argparse.Namespace) -> int:
     if args.folder is not None and not args.folder.expanduser().is_dir():
         raise CliError(f"{args.folder}: not a folder", EXIT_USAGE)
     return run_app(args.folder, args.db, args.model)
+
+
+def cmd_selftest() -> int:
+    from albumsum.core.selftest import SelftestError, run_selftest
+
+    try:
+        run_selftest(print)
+    except (SelftestError, OSError, RuntimeError, ImportError) as exc:
+        raise CliError(f"selftest failed: {type(exc).__name__}: {exc}") from exc
+    return EXIT_OK
 
 
 COMMANDS = {
