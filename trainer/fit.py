@@ -172,16 +172,16 @@ class Trainer:
     # --------------------------------------------------------------- evaluation
     def embed(self, images: np.ndarray, flip_tta: bool = True) -> np.ndarray:
         self.run.net.eval()
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
-            return embed_crops(
-                self.run.net,
-                images,
-                size=images.shape[1],
-                mean=self.mean,
-                std=self.std,
-                flip_tta=flip_tta,
-                batch_size=512,
-            )
+        return embed_crops(
+            self.run.net,
+            images,
+            size=images.shape[1],
+            mean=self.mean,
+            std=self.std,
+            flip_tta=flip_tta,
+            batch_size=512,
+            bf16=self.amp,
+        )
 
     def quick_eval(self, reference_size: int = 10000) -> dict[str, float]:
         """kNN accuracy on the valid set against a random part of the training set, no TTA."""

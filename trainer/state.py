@@ -11,15 +11,14 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from albumsum.core.inference import fast_bf16
 from trainer.config import TrainConfig
 from trainer.samplers import ClassBalancedBatchSampler
 
 
 def use_amp(config: TrainConfig, device: torch.device) -> bool:
     if config.amp == "auto":
-        if device.type == "cuda":
-            return True
-        return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return fast_bf16(device)
     return config.amp == "on"
 
 

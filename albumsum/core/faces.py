@@ -61,50 +61,32 @@ class Detector(Protocol):
 
 
 class MTCNNDetector:
-    """facenet-pytorch's MTCNN networks (weights ship in its wheel: no download).
+    """MTCNN (facenet-pytorch's networks and weights, :mod:`albumsum.core.mtcnn`'s stages).
 
     ``min_face_px`` is the smallest face, in original pixels, the detector looks for; it is mapped
-    to the detection image and never below :data:`MIN_DETECT_FACE`. Photos of one call are batched
-    (padded to a common size) when ``batch`` is true, which pays on CUDA; on CPU one at a time is
-    as fast and pads nothing. ``detect`` may be called from several threads at once (the minimum
-    size is passed per call, not stored), which is how the indexer keeps two CPU cores busy.
+    to the detection image and never below :data:`MIN_DETECT_FACE`. All photos of one call share
+    the R-Net and O-Net batches; ``batch`` tells the indexer to group photos (true on CUDA).
+    ``detect`` may be called from several threads at once (the minimum size is passed per call,
+    not stored), which is how the indexer keeps two CPU cores busy.
     """
 
-    def __init__(self, device: str = "cpu", min_face_px: float = 20.0, batch: bool | None = None) -> None:
-        import torch
-        from facenet_pytorch import MTCNN
+    def __init__(self, device: str = "cpu", min_face_px: float = 20.0, weights_dir: str | None = None) -> None:
+        from albumsum.core.mtcnn import MTCNNNets
+        from albumsum.core.resources import mtcnn_weights_dir
 
-        self.device = torch.device(device)
+        self.nets = MTCNNNets.load(weights_dir or mtcnn_weights_dir(), device)
+        self.device = self.nets.device
         self.min_face_px = float(min_face_px)
-        self.batch = self.device.type == "cuda" if batch is None else batch
-        self.mtcnn = MTCNN(keep_all=True, device=self.device, select_largest=False)
-        # channels-last weights make every activation channels-last: same boxes (to 1e-4 px), and
-        # max-pooling, the slowest op of R-Net and O-Net in the stock layout, runs ~3x faster on CPU
-        for net in (self.mtcnn.pnet, self.mtcnn.rnet, self.mtcnn.onet):
-            net.to(memory_format=torch.channels_last)
+        self.batch = self.device.type == "cuda"  # the indexer hands a GPU several photos per call
 
     def detect(self, images: Sequence[Decoded]) -> list[list[Face]]:
+        from albumsum.core.mtcnn import detect_faces
+
         if not images:
             return []
-        if not self.batch or len(images) == 1:
-            return [self._detect_batch([im])[0] for im in images]
-        return self._detect_batch(list(images))
-
-    def _detect_batch(self, images: list[Decoded]) -> list[list[Face]]:
-        import torch
-        from facenet_pytorch.models.utils.detect_face import detect_face
-
-        scale = min(im.scale for im in images)
-        min_size = max(MIN_DETECT_FACE, self.min_face_px * scale)
-        h = max(im.rgb.shape[0] for im in images)
-        w = max(im.rgb.shape[1] for im in images)
-        stack = np.zeros((len(images), h, w, 3), np.uint8)
-        for i, im in enumerate(images):
-            stack[i, : im.rgb.shape[0], : im.rgb.shape[1]] = im.rgb
-        m = self.mtcnn
-        with torch.inference_mode():  # grad mode is per thread
-            boxes, points = detect_face(stack, min_size, m.pnet, m.rnet, m.onet, m.thresholds, m.factor, self.device)
-        return [_faces_from(b, pt, im.scale) for b, pt, im in zip(boxes, points, images, strict=True)]
+        min_size = max(MIN_DETECT_FACE, self.min_face_px * min(im.scale for im in images))
+        found = detect_faces(self.nets, [im.rgb for im in images], min_size)
+        return [_faces_from(b, pt, im.scale) for (b, pt), im in zip(found, images, strict=True)]
 
 
 def _faces_from(boxes: np.ndarray, points: np.ndarray, scale: float) -> list[Face]:

@@ -34,6 +34,14 @@ def gaussian_log_posterior(
     return F.log_softmax(logits, dim=1)
 
 
+def fast_bf16(device: torch.device) -> bool:
+    """Whether bfloat16 autocast pays on ``device``: CUDA, or a CPU with native bfloat16 (AVX512-BF16
+    or AMX), where it doubles ResNet18 inference (docs/BENCHMARKS.md)."""
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def _prepare(crops: np.ndarray, device: torch.device, size: int, mean: float, std: float) -> torch.Tensor:
     x = torch.from_numpy(np.ascontiguousarray(crops)).to(device, non_blocking=True)
     x = x.unsqueeze(1).float().div_(255.0)
@@ -52,10 +60,12 @@ def embed_crops(
     std: float,
     flip_tta: bool = True,
     batch_size: int = 256,
+    bf16: bool = False,
 ) -> np.ndarray:
     """Run ``net`` (eval mode) on ``uint8 [N, H, W]`` crops in batches -> ``float32 [N, D]``.
 
-    With ``flip_tta`` the embedding is the mean over the face and its mirror image.
+    With ``flip_tta`` the embedding is the mean over the face and its mirror image (one forward pass
+    over both); with ``bf16`` the network runs under bfloat16 autocast (as it was trained).
     """
     crops = np.asarray(crops)
     if crops.ndim != 3 or crops.dtype != np.uint8:
@@ -64,10 +74,13 @@ def embed_crops(
     chunks = []
     for start in range(0, len(crops), batch_size):
         x = _prepare(crops[start : start + batch_size], device, size, mean, std)
-        z = net(x)
         if flip_tta:
-            z = 0.5 * (z + net(torch.flip(x, dims=[3])))
-        chunks.append(z.float().cpu())
+            x = torch.cat([x, torch.flip(x, dims=[3])])
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            z = net(x).float()
+        if flip_tta:
+            z = 0.5 * (z[: len(z) // 2] + z[len(z) // 2 :])
+        chunks.append(z.cpu())
     if not chunks:
         return np.zeros((0, net.embedding_dim), dtype=np.float32)
     return torch.cat(chunks).numpy()
@@ -90,9 +103,11 @@ class Embedder:
         device: str = "auto",
         batch_size: int = 256,
         source: str | os.PathLike[str] = "<memory>",
+        bf16: bool | None = None,
     ) -> None:
         self.checkpoint = checkpoint
         self.device = pick_device(device)
+        self.bf16 = fast_bf16(self.device) if bf16 is None else bf16
         self.batch_size = batch_size
         net = network_from_checkpoint(checkpoint, source).to(self.device)
         self.net = net.to(memory_format=torch.channels_last)
@@ -107,8 +122,10 @@ class Embedder:
         self.log_priors = priors.clamp_min(1e-12).log()
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], device: str = "auto", batch_size: int = 256) -> Embedder:
-        return cls(read_checkpoint(path), device=device, batch_size=batch_size, source=path)
+    def from_file(
+        cls, path: str | os.PathLike[str], device: str = "auto", batch_size: int = 256, bf16: bool | None = None
+    ) -> Embedder:
+        return cls(read_checkpoint(path), device=device, batch_size=batch_size, source=path, bf16=bf16)
 
     @property
     def embedding_dim(self) -> int:
@@ -124,6 +141,7 @@ class Embedder:
             std=self.std,
             flip_tta=self.flip_tta,
             batch_size=self.batch_size,
+            bf16=self.bf16,
         )
 
     @torch.inference_mode()
