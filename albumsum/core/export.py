@@ -60,16 +60,19 @@ def write_html(out_dir: Path, store: IndexStore, faces: AlbumFaces, groups: list
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>albumsum: {html.escape(album.name)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(album.name)}</h1><p class='meta'>{len(faces)} faces in {len(set(faces.hashes))} photos</p>",
+        f"<h1>{html.escape(album.name)}</h1>",
+        f"<p class='meta'>{_count(len(faces), 'face')} in {_count(len(set(faces.hashes)), 'photo')}</p>",
     ]
     for c, name in enumerate(EMOTIONS):
         mine = [g for g in groups if g.emotion == c]
         if not mine:
             continue
         total = sum(len(g) for g in mine)
-        parts.append(f"<section class='emotion' id='{name}'><h2>{name} <span class='meta'>{total} faces</span></h2>")
+        parts.append(
+            f"<section class='emotion' id='{name}'><h2>{name} <span class='meta'>{_count(total, 'face')}</span></h2>"
+        )
         for g in mine:
-            parts.append(f"<h3 class='meta'>sub-class {g.subclass}: {len(g)} faces</h3><div class='row'>")
+            parts.append(f"<h3 class='meta'>sub-class {g.subclass}: {_count(len(g), 'face')}</h3><div class='row'>")
             for fid in g.face_ids[:THUMBS_PER_ROW]:
                 parts.append(_thumb_link(int(fid), faces, thumbs, album))
             parts.append("</div>")
@@ -79,6 +82,10 @@ def write_html(out_dir: Path, store: IndexStore, faces: AlbumFaces, groups: list
     page = out_dir / "index.html"
     page.write_text("\n".join(parts), encoding="utf-8")
     return page
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Path) -> str:
