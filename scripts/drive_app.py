@@ -27,6 +27,7 @@ class Driver:
         self.out = out
         self.env = {**os.environ, "DISPLAY": display}
         self.step = 0
+        self.wid = ""
 
     def xdo(self, *args: str) -> str:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True).stdout.strip()
@@ -34,7 +35,7 @@ class Driver:
     def window(self, timeout: float = 60) -> str:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            ids = self.xdo("search", "--name", "^albumsum").split()
+            ids = self.xdo("search", "--onlyvisible", "--name", "^albumsum").split()
             if ids:
                 return ids[-1]
             time.sleep(0.5)
@@ -44,9 +45,20 @@ class Driver:
         return self.xdo("getwindowname", wid)
 
     def keys(self, *keys: str, pause: float = 0.6) -> None:
+        if self.wid:  # no window manager under Xvfb: focus is given by hand
+            self.xdo("windowfocus", "--sync", self.wid)
         for key in keys:
             self.xdo("key", "--clearmodifiers", key)
             time.sleep(pause)
+
+    def dialog_keys(self, title: str, *keys: str) -> None:
+        """Keys for a modal dialog (found by its title; the main window ignores keys while it is open)."""
+        ids = self.xdo("search", "--onlyvisible", "--name", f"^{title}").split()
+        if ids:
+            self.xdo("windowfocus", "--sync", ids[-1])
+        for key in keys:
+            self.xdo("key", "--clearmodifiers", key)
+            time.sleep(0.6)
 
     def shot(self, name: str, settle: float = 1.0) -> Path:
         time.sleep(settle)
@@ -86,9 +98,7 @@ def main() -> int:
         cmd = [sys.executable, "-m", "albumsum.cli", "open", str(args.album), "--db", str(out / "index.sqlite")]
         log = (out / "app.log").open("w")
         app = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        wid = d.window()
-        d.xdo("windowsize", wid, "100%", "100%")
-        d.xdo("windowactivate", "--sync", wid)
+        wid = d.wid = d.window()
         d.shot("open", settle=2)
         time.sleep(8)
         d.shot("indexing")
@@ -113,7 +123,7 @@ def main() -> int:
         d.shot("summary", settle=2)
         d.keys("ctrl+e")
         d.shot("export-dialog")
-        d.keys("Return")
+        d.dialog_keys("Export the album", "Return")
         exported = out / "home" / "Documents" / "albumsum" / args.album.name
         end = time.monotonic() + 120
         while not (exported / "summary.pdf").exists() and time.monotonic() < end:
@@ -124,7 +134,8 @@ def main() -> int:
         d.shot("problems")
         d.keys("ctrl+comma")
         d.shot("settings")
-        d.keys("Escape", "ctrl+q")
+        d.dialog_keys("Settings", "Escape")
+        d.keys("ctrl+q")
         app.wait(timeout=30)
         print("app exit code", app.returncode)
         return 0 if app.returncode == 0 else 1

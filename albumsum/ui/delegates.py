@@ -38,7 +38,7 @@ class ThumbDelegate(QStyledItemDelegate):
         else:
             # drawn straight into device pixels: at a 2x ratio the 96 px thumbnail fills 2x the logical size
             painter.drawImage(cell, image)
-        if index.data(Role.RANK) == 0:  # the group's medoid
+        if index.data(Role.MEDOID):
             painter.setPen(QPen(emotion_colour(index.data(Role.EMOTION) or 0), 3))
             painter.drawRect(cell.adjusted(1.5, 1.5, -1.5, -1.5))
         if option.state & QStyle.StateFlag.State_HasFocus:

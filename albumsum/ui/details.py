@@ -26,13 +26,24 @@ class PhotoView(QWidget):
         self.boxes: list[tuple[np.ndarray, int, bool]] = []  # box, emotion, is the chosen face
         self.message = ""
         self.setMinimumSize(240, 180)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
     def sizeHint(self) -> QSize:
-        return QSize(360, 300)
+        return QSize(360, self.heightForWidth(360))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """As tall as the photo at this width (no empty band between the photo and its caption)."""
+        w, h = self.size_px if self.image is not None else (4, 3)
+        return max(180, min(700, round(width * h / max(w, 1))))
 
     def set_photo(self, image: QImage | None, size: tuple[int, int], boxes: list[tuple[np.ndarray, int, bool]]) -> None:
         self.image, self.size_px, self.boxes, self.message = image, size, boxes, ""
+        self.updateGeometry()
         self.update()
 
     def set_message(self, text: str) -> None:
@@ -42,7 +53,7 @@ class PhotoView(QWidget):
     def target(self) -> QRectF:
         w, h = self.size_px
         s = min(self.width() / max(w, 1), self.height() / max(h, 1))
-        return QRectF((self.width() - w * s) / 2, (self.height() - h * s) / 2, w * s, h * s)
+        return QRectF((self.width() - w * s) / 2, 0, w * s, h * s)  # top-aligned: the caption follows it
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
@@ -58,9 +69,9 @@ class PhotoView(QWidget):
         for box, emotion, chosen in sorted(self.boxes, key=lambda b: b[2]):
             x0, y0, x1, y1 = (float(v) for v in box)
             rect = QRectF(t.x() + x0 * s, t.y() + y0 * s, (x1 - x0) * s, (y1 - y0) * s)
-            if chosen:  # a contrasting halo so the chosen face stands out on any photo
-                p.setPen(QPen(Qt.GlobalColor.white, 6))
-                p.drawRect(rect)
+            # a dark under-stroke (white for the chosen face) so every colour reads on any photo
+            p.setPen(QPen(Qt.GlobalColor.white if chosen else Qt.GlobalColor.black, 7 if chosen else 4))
+            p.drawRect(rect)
             p.setPen(QPen(emotion_colour(emotion), 4 if chosen else 2))
             p.drawRect(rect)
 
@@ -133,10 +144,11 @@ class DetailsPanel(QWidget):
         buttons.addWidget(self.folder_button)
         buttons.addStretch(1)
         col = QVBoxLayout(self)
-        col.addWidget(self.photo, 1)
+        col.addWidget(self.photo)
         col.addWidget(self.caption)
         col.addWidget(self.chart)
         col.addLayout(buttons)
+        col.addStretch(1)
         self._enable(False)
 
     def _enable(self, on: bool) -> None:

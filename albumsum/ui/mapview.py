@@ -16,7 +16,7 @@ from albumsum.ui.thumbs import ThumbProvider
 from albumsum.ui.workers import Handle, Runner
 
 MARGIN = 24
-HOVER_PX = 10  # how near the pointer a point must be to count as hovered
+HOVER_PX = 14  # how near the pointer a point must be to count as hovered
 
 
 class ScatterCanvas(QWidget):

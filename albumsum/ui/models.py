@@ -37,6 +37,7 @@ class Role(IntEnum):
     PATH = Qt.ItemDataRole.UserRole + 6
     THUMB = Qt.ItemDataRole.UserRole + 7  # QImage or None while it loads
     COUNT = Qt.ItemDataRole.UserRole + 8
+    MEDOID = Qt.ItemDataRole.UserRole + 9  # True for the first face of a sub-class group
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -117,6 +118,8 @@ class FaceListModel(QAbstractListModel):
             return fid
         if role == Role.RANK:
             return r
+        if role == Role.MEDOID:
+            return r == 0 and self.group is not None
         row = self.faces.row(fid)
         if role == Role.EMOTION:
             return int(self.faces.emotions[row])

@@ -4,6 +4,7 @@ details, map the faces, summarise and export. Built over an :class:`AppContext`.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.index_bar)
         for view in (self.browse, self.summary):
             view.faceSelected.connect(self.details.show_face)
+            view.faceSelected.connect(self.map.canvas.select)
         self.browse.faceActivated.connect(self._face_activated)
         self.map.faceClicked.connect(self._map_clicked)
         self.browse.sourceChanged.connect(lambda v: self._set_setting(subclass_source=v, reload=True))
@@ -322,8 +324,8 @@ class MainWindow(QMainWindow):
         )
 
     def _exported(self, written: list[Path]) -> None:
-        where = written[0].parent if written else ""
-        self.statusBar().showMessage(f"Exported {len(written)} item(s) to {where}", 15000)
+        where = os.path.commonpath([p.parent for p in written]) if written else ""
+        self.statusBar().showMessage(f"Exported {', '.join(p.name for p in written)} to {where}", 15000)
         self.exported.emit(written)
 
     def _export_failed(self, exc: Exception) -> None:
