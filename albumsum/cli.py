@@ -330,9 +330,22 @@ def cmd_selftest() -> int:
 
     try:
         run_selftest(print)
+        print(_qt_selftest())
+        print("selftest passed")
     except (SelftestError, OSError, RuntimeError, ImportError) as exc:
         raise CliError(f"selftest failed: {type(exc).__name__}: {exc}") from exc
     return EXIT_OK
+
+
+def _qt_selftest() -> str:
+    """The window's modules import and Qt starts its platform plugin (offscreen in a terminal)."""
+    import PySide6
+    from PySide6.QtWidgets import QApplication
+
+    import albumsum.ui.window  # noqa: F401
+
+    app = QApplication.instance() or QApplication(["albumsum"])
+    return f"Qt: PySide6 {PySide6.__version__}, platform plugin {app.platformName()}, window modules import"
 
 
 COMMANDS = {

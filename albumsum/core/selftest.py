@@ -65,4 +65,4 @@ def run_selftest(report: Callable[[str], None], device: str = "cpu") -> None:
         f"embed: |z|={float(np.linalg.norm(z)):.3f}; emotion {embedder.class_names[emotion]} "
         f"p={float(proba[0, emotion]):.2f}, sub-class {int(sub[0])}"
     )
-    report(f"selftest passed in {time.perf_counter() - start:.1f} s")
+    report(f"pipeline passed in {time.perf_counter() - start:.1f} s")
