@@ -25,12 +25,24 @@ def check_qt_binding() -> None:
         )
 
 
+def preload() -> None:
+    """Import the face pipeline's libraries now: an import on a worker thread holds the GIL for
+    hundreds of milliseconds, which would freeze the window when the first album is indexed."""
+    import facenet_pytorch  # noqa: F401
+    import sklearn.mixture  # noqa: F401
+    import torch  # noqa: F401
+
+    import albumsum.core.faces
+    import albumsum.core.inference  # noqa: F401
+
+
 def run_app(folder: Path | None = None, db: Path | None = None, model: Path | None = None) -> int:
     check_qt_binding()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("albumsum")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("albumsum")
+    preload()
     pool = QThreadPool()
     pool.setMaxThreadCount(4)  # indexing, index reads, thumbnails, photos/exports: the GUI thread stays free
     ctx = AppContext.create(pool=pool, pipeline=ModelPipeline(model))

@@ -73,6 +73,7 @@ class SettingsDialog(QDialog):
         col = QVBoxLayout(self)
         col.addLayout(form)
         col.addWidget(buttons)
+        self.setMinimumWidth(480)
 
     def _editor(self, f: dataclasses.Field, value: Any) -> tuple[QWidget, QWidget]:
         meta = f.metadata

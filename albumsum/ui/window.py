@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
     def _action(self, menu, text: str, key, slot, fallback: str | None = None) -> QAction:
         action = QAction(text, self)
         keys = QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey) else [QKeySequence(key)]
-        if fallback:
+        if fallback and QKeySequence(fallback) not in keys:  # a duplicate makes the shortcut ambiguous
             keys = [*keys, QKeySequence(fallback)]
         action.setShortcuts(keys)
         action.triggered.connect(lambda *_: slot())
