@@ -28,7 +28,6 @@ def check_qt_binding() -> None:
 def preload() -> None:
     """Import the face pipeline's libraries now: an import on a worker thread holds the GIL for
     hundreds of milliseconds, which would freeze the window when the first album is indexed."""
-    import facenet_pytorch  # noqa: F401
     import sklearn.mixture  # noqa: F401
     import torch  # noqa: F401
 
