@@ -4,6 +4,7 @@ albumsum-train fit [--config FILE] [--key=value ...]
 albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--out M.json]
 albumsum-train embed --checkpoint C --data D.npz --out E.npz
 albumsum-train prepare ferplus|fer2013|folders ... --out D.npz
+albumsum-train recrop --checkpoint C --data D.npz [--n 300] [--skip 0] [--out R.json]
 """
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ def _cmd_embed(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def _cmd_recrop(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.recrop import format_recrop, run_recrop
+
+    metrics = run_recrop(args.checkpoint, args.data, args.n, args.skip, args.seed, args.device, args.out)
+    print(format_recrop(metrics))
+    return 0
+
+
 def _cmd_prepare(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer import importers
 
@@ -130,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-faces", action="store_true", help="skip the figure that shows face images")
     p.add_argument("--device", default="auto")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("recrop", help="agreement of predictions on app re-crops of faces placed in scenes")
+    p.add_argument("--checkpoint", required=True, help="model checkpoint (.pt)")
+    p.add_argument("--data", required=True, help="labelled 48x48 faces (.npz), e.g. FER+ valid")
+    p.add_argument("--n", type=int, default=300, help="faces to place (each at 3 sizes x 3 angles)")
+    p.add_argument("--skip", type=int, default=0, help="skip the first faces of the seeded shuffle (held out)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out", help="write the measures as JSON here")
+    p.set_defaults(func=_cmd_recrop)
 
     p = sub.add_parser("prepare", help="convert a dataset into the labelled npz contract")
     p.add_argument(

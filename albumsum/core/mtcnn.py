@@ -108,12 +108,14 @@ class ONet(nn.Module):
 @dataclass(frozen=True)
 class MTCNNNets:
     """The three networks, in eval mode on one device, channels-last (max-pooling, the slowest op
-    of R- and O-Net in the stock layout, runs ~3x faster so on a CPU)."""
+    of R- and O-Net in the stock layout, runs ~3x faster so on a CPU). P- and R-Net stay float32:
+    bfloat16 makes their few-channel convolutions slower; O-Net's probabilities move by < 0.01."""
 
     pnet: PNet
     rnet: RNet
     onet: ONet
     device: torch.device
+    onet_bf16: bool = False  # O-Net under bfloat16 autocast: 1.5x faster on CPUs with native bfloat16
 
     @classmethod
     def load(cls, weights_dir: str | Path, device: str | torch.device = "cpu") -> MTCNNNets:
@@ -126,7 +128,9 @@ class MTCNNNets:
                 raise FileNotFoundError(f"MTCNN weights {path} not found (expected facenet-pytorch's {name}.pt)")
             net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
             nets.append(net.eval().to(device, memory_format=torch.channels_last).requires_grad_(False))
-        return cls(*nets, device=device)
+        from albumsum.core.inference import fast_bf16
+
+        return cls(*nets, device=device, onet_bf16=fast_bf16(device))
 
 
 def _to_input(batch: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -231,11 +235,12 @@ def _crops(images: list[Image.Image], regions: np.ndarray, owner: np.ndarray, si
     return out
 
 
-def _run(net: nn.Module, batch: np.ndarray, device: torch.device) -> list[np.ndarray]:
+def _run(net: nn.Module, batch: np.ndarray, device: torch.device, bf16: bool = False) -> list[np.ndarray]:
     """Outputs of ``net`` on uint8 crops, in chunks, as float64 arrays."""
     outs: list[list[np.ndarray]] = []
     for i in range(0, len(batch), CHUNK):
-        res = net(_to_input(batch[i : i + CHUNK], device))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            res = net(_to_input(batch[i : i + CHUNK], device))
         outs.append([r.float().cpu().numpy().astype(np.float64) for r in res])
     return [np.concatenate(parts) for parts in zip(*outs, strict=True)]
 
@@ -309,7 +314,7 @@ def detect_faces(
         boxes, owner, regions = boxes[ok], owner[ok], regions[ok]
         if not len(boxes):
             return empty
-        reg, marks, prob = _run(nets.onet, _crops(pils, regions, owner, 48), nets.device)
+        reg, marks, prob = _run(nets.onet, _crops(pils, regions, owner, 48), nets.device, nets.onet_bf16)
     passed = prob[:, 1] > THRESHOLDS[2]
     boxes = np.concatenate([boxes[passed, :4], prob[passed, 1:2]], axis=1)
     owner, reg, marks = owner[passed], reg[passed], marks[passed]
