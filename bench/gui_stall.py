@@ -69,10 +69,11 @@ def wait_for(signal, timeout_s: float) -> None:
 
 
 def settle(seconds: float) -> None:
-    """Run the event loop for ``seconds`` (the timer keeps measuring meanwhile)."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    """Run an event loop for ``seconds``, as the app's own loop would (the timer keeps measuring
+    meanwhile): it sleeps when idle and runs deferred deletions, unlike ``processEvents`` polling."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def context(tmp: Path) -> AppContext:

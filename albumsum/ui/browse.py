@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -82,7 +83,8 @@ class BrowseView(QWidget):
         self.thumb_size = thumb_size
         self.data: AlbumData | None = None
         self.thumbs: ThumbProvider | None = None
-        self.grids: list[FaceGrid] = []
+        self.grids: list[FaceGrid] = []  # the grids of the shown emotion, one per sub-class
+        self._rows: list[tuple[QLabel, FaceGrid]] = []  # every row made so far; reused, never rebuilt
         self.emotion = -1
         self.emotions = QListView()
         self.emotion_model = EmotionListModel(self)
@@ -108,6 +110,7 @@ class BrowseView(QWidget):
         self.rows = QWidget()
         self.rows_layout = QVBoxLayout(self.rows)
         self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -160,40 +163,49 @@ class BrowseView(QWidget):
             self.select_face(keep)
 
     def show_emotion(self, emotion: int) -> None:
-        if self.data is None or emotion == self.emotion or emotion < 0:
+        """Fill the rows with the emotion's sub-class groups: existing rows get new faces (a model
+        reset), rows are only made when an emotion has more sub-classes than any shown before."""
+        if self.data is None or self.thumbs is None or emotion == self.emotion or emotion < 0:
             return
         self.emotion = emotion
         groups = [g for g in self.data.groups if g.emotion == emotion]
         total = sum(len(g) for g in groups)
         self.title.setText(f"{EMOTIONS[emotion].capitalize()}: {total} faces in {len(groups)} sub-classes")
-        self._clear_rows()
-        for k, group in enumerate(groups):
-            self._add_row(k, group)
-        self.rows_layout.addStretch(1)
-
-    def _clear_rows(self) -> None:
-        if self.thumbs is not None:
-            self.thumbs.forget_queue()
-        while self.rows_layout.count():
-            item = self.rows_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        self.thumbs.forget_queue()  # the faces asked for are no longer shown
+        while len(self._rows) < len(groups):
+            self._rows.append(self._new_row(len(self._rows)))
         self.grids = []
+        for k, (label, grid) in enumerate(self._rows):
+            shown = k < len(groups)
+            if shown:
+                self._fill_row(label, grid, groups[k])
+                self.grids.append(grid)
+            label.setVisible(shown)
+            grid.setVisible(shown)
 
-    def _add_row(self, k: int, group: Group) -> None:
+    def _new_row(self, k: int) -> tuple[QLabel, FaceGrid]:
         assert self.data is not None and self.thumbs is not None
-        plural = "s" if len(group) != 1 else ""
-        label = QLabel(f"Sub-class {group.subclass} · {len(group)} face{plural} (closest to the medoid first)")
+        label = QLabel()
         grid = FaceGrid(self.thumb_size)
-        grid.setAccessibleName(f"Sub-class {group.subclass}")
-        grid.setModel(FaceListModel(group.face_ids, self.data.faces, self.thumbs, group, grid))
+        grid.setModel(FaceListModel(np.zeros(0, np.int64), self.data.faces, self.thumbs, None, grid))
         grid.selectionModel().currentChanged.connect(self._current_changed)
         grid.activated.connect(lambda index: self.faceActivated.emit(int(index.data(Role.FACE_ID))))
         grid.leave.connect(lambda step, k=k: self.focus_grid(k + step))
         grid.escape.connect(self.emotions.setFocus)
-        self.rows_layout.addWidget(label)
-        self.rows_layout.addWidget(grid)
-        self.grids.append(grid)
+        at = self.rows_layout.count() - 1  # before the closing stretch
+        self.rows_layout.insertWidget(at, label)
+        self.rows_layout.insertWidget(at + 1, grid)
+        return label, grid
+
+    def _fill_row(self, label: QLabel, grid: FaceGrid, group: Group) -> None:
+        assert self.data is not None and self.thumbs is not None
+        plural = "s" if len(group) != 1 else ""
+        label.setText(f"Sub-class {group.subclass} · {len(group)} face{plural} (closest to the medoid first)")
+        grid.setAccessibleName(f"Sub-class {group.subclass}")
+        model = grid.model()
+        assert isinstance(model, FaceListModel)
+        model.set_faces(group.face_ids, self.data.faces, self.thumbs, group)
+        grid.scrollToTop()
         grid.fit_height()
 
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.projection import normalise, project
 from albumsum.ui.jobs import AlbumData
-from albumsum.ui.models import emotion_colour, to_qimage
+from albumsum.ui.models import emotion_colour
 from albumsum.ui.thumbs import ThumbProvider
 from albumsum.ui.workers import Handle, Runner
 
@@ -117,7 +117,7 @@ class ScatterCanvas(QWidget):
 
     def _hover_card(self, p: QPainter, at: np.ndarray) -> None:
         fid = int(self.ids[self.hover])
-        rgb = self.thumbs.get(fid) if self.thumbs is not None else None
+        image = self.thumbs.get(fid) if self.thumbs is not None else None
         side = 96
         x = float(at[0]) + 12 if at[0] + 12 + side < self.width() else float(at[0]) - 12 - side
         y = min(max(0.0, float(at[1]) - side / 2), self.height() - side)
@@ -125,9 +125,9 @@ class ScatterCanvas(QWidget):
         p.setPen(QPen(emotion_colour(int(self.emotions[self.hover])), 3))
         p.setBrush(self.palette().color(QPalette.ColorRole.Base))
         p.drawRect(rect)
-        if rgb is not None:
+        if image is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            p.drawImage(rect.adjusted(2, 2, -2, -2), to_qimage(rgb))
+            p.drawImage(rect.adjusted(2, 2, -2, -2), image)
 
     def nearest(self, pos: QPointF) -> int:
         if not len(self.ids):

@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor
 
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
 from albumsum.core.summary import AlbumFaces
-from albumsum.ui.thumbs import ThumbProvider
+from albumsum.ui.thumbs import ThumbProvider, to_qimage
+
+__all__ = ["EMOTION_COLOURS", "EmotionListModel", "FaceListModel", "Role", "emotion_colour", "to_qimage"]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -38,13 +40,6 @@ class Role(IntEnum):
     THUMB = Qt.ItemDataRole.UserRole + 7  # QImage or None while it loads
     COUNT = Qt.ItemDataRole.UserRole + 8
     MEDOID = Qt.ItemDataRole.UserRole + 9  # True for the first face of a sub-class group
-
-
-def to_qimage(rgb: np.ndarray) -> QImage:
-    """RGB uint8 [H, W, 3] -> a QImage that owns its pixels."""
-    rgb = np.ascontiguousarray(rgb, np.uint8)
-    h, w = rgb.shape[:2]
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
 class EmotionListModel(QAbstractListModel):
@@ -96,12 +91,27 @@ class FaceListModel(QAbstractListModel):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.thumbs: ThumbProvider | None = None
+        self._set(face_ids, faces, thumbs, group)
+
+    def set_faces(
+        self, face_ids: np.ndarray, faces: AlbumFaces, thumbs: ThumbProvider, group: Group | None = None
+    ) -> None:
+        """Show other faces in place (a reset): cheaper than a new model and a new selection model per view."""
+        self.beginResetModel()
+        self._set(face_ids, faces, thumbs, group)
+        self.endResetModel()
+
+    def _set(self, face_ids: np.ndarray, faces: AlbumFaces, thumbs: ThumbProvider, group: Group | None) -> None:
         self.face_ids = np.asarray(face_ids, np.int64)
         self.faces = faces
         self.group = group
-        self.thumbs = thumbs
-        self._row_of = {int(f): r for r, f in enumerate(self.face_ids)}
-        thumbs.ready.connect(self._thumbs_ready)
+        self._row_of = {int(f): r for r, f in enumerate(self.face_ids.tolist())}
+        if thumbs is not self.thumbs:
+            if self.thumbs is not None:
+                self.thumbs.ready.disconnect(self._thumbs_ready)
+            self.thumbs = thumbs
+            thumbs.ready.connect(self._thumbs_ready)
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self.face_ids)
@@ -112,8 +122,8 @@ class FaceListModel(QAbstractListModel):
         r = index.row()
         fid = int(self.face_ids[r])
         if role in (Role.THUMB, Qt.ItemDataRole.DecorationRole):
-            rgb = self.thumbs.get(fid)
-            return None if rgb is None else to_qimage(rgb)
+            assert self.thumbs is not None
+            return self.thumbs.get(fid)  # a QImage decoded on a worker, or None while it loads
         if role == Role.FACE_ID:
             return fid
         if role == Role.RANK:

@@ -2,8 +2,9 @@
 
 A view asks :meth:`ThumbProvider.get`; on a miss it gets ``None`` (the delegate paints a
 placeholder), the id is queued, and one job at a time loads the queue; :attr:`ready` then names the
-ids that arrived so the models repaint just those rows. The GUI thread never reads SQLite or decodes
-a JPEG here.
+ids that arrived so the models repaint just those rows. The GUI thread never reads SQLite, decodes
+a JPEG or converts pixels here: the job hands back ready ``QImage`` objects (``QImage`` is safe off
+the GUI thread), so painting a cell allocates nothing.
 """
 
 from __future__ import annotations
@@ -12,12 +13,25 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
 
 from albumsum.core.thumbs import LRUCache, load_thumbnails
 from albumsum.ui.workers import Runner
 
 BATCH = 256  # thumbnails per load job
 CACHE = 4096  # decoded thumbnails kept (96 px RGB: ~110 MB at most)
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """RGB uint8 [H, W, 3] -> a QImage that owns its pixels."""
+    rgb = np.ascontiguousarray(rgb, np.uint8)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def load_images(db: Path, face_ids: list[int]) -> tuple[list[int], dict[int, QImage]]:
+    """The thumbnails of ``face_ids`` as QImages (on a worker thread): (the ids asked, id -> image)."""
+    return face_ids, {fid: to_qimage(rgb) for fid, rgb in load_thumbnails(db, face_ids).items()}
 
 
 class ThumbProvider(QObject):
@@ -35,13 +49,13 @@ class ThumbProvider(QObject):
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._load_next)
 
-    def get(self, face_id: int) -> np.ndarray | None:
-        rgb = self.cache.get(face_id)
-        if rgb is None and face_id not in self._queue and face_id not in self._missing:
+    def get(self, face_id: int) -> QImage | None:
+        image = self.cache.get(face_id)
+        if image is None and face_id not in self._queue and face_id not in self._missing:
             self._queue[face_id] = None
             if not self._busy:
                 self._timer.start()
-        return rgb
+        return image
 
     def forget_queue(self) -> None:
         """Drop queued requests (the view they were for is gone)."""
@@ -61,16 +75,16 @@ class ThumbProvider(QObject):
         db = self.db
         self.runner.start(
             "thumbnails",
-            lambda cancelled: (newest, load_thumbnails(db, newest)),
+            lambda cancelled: load_images(db, newest),
             on_result=self._loaded,
             on_finished=self._done,
         )
 
-    def _loaded(self, result: tuple[list[int], dict[int, np.ndarray]]) -> None:
+    def _loaded(self, result: tuple[list[int], dict[int, QImage]]) -> None:
         asked, thumbs = result
         self._missing.update(set(asked) - set(thumbs))
-        for fid, rgb in thumbs.items():
-            self.cache.put(fid, rgb)
+        for fid, image in thumbs.items():
+            self.cache.put(fid, image)
         if thumbs and not self._closed:
             self.ready.emit(list(thumbs))
 
