@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,14 @@ def test_checkout_finds_the_shipped_files() -> None:
     assert resources_dir() == ROOT / "resources"
     assert default_model_path() == ROOT / "resources" / DEFAULT_MODEL
     assert resources.resource_path(SELFTEST_IMAGE).is_file()
+
+
+def test_every_resources_folder_ships_in_the_wheel() -> None:
+    """pyproject.toml's data-files name folders one by one: a new folder of resources/ needs its line."""
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    folders = {p.name for p in (ROOT / "resources").iterdir() if p.is_dir() and p.name != "mtcnn"}
+    assert {f"share/albumsum/resources/{name}" for name in folders} <= set(data_files)
+    assert all(data_files[f"share/albumsum/resources/{name}"] == [f"resources/{name}/*"] for name in folders)
 
 
 def test_bundle_resources_come_first(tmp_path, monkeypatch) -> None:
