@@ -31,15 +31,16 @@ class ThumbDelegate(QStyledItemDelegate):
             painter.fillRect(option.rect, pal.color(QPalette.ColorRole.Highlight))
         # ask the Python model directly: QModelIndex.data() returning an empty QVariant drops a
         # reference to None in PySide6 6.12, which crashes Python 3.11 after a few thousand calls
-        image = index.model().data(index, Role.THUMB)
+        model = index.model()
+        image = model.data(index, Role.THUMB)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if image is None:
             painter.fillRect(cell, pal.color(QPalette.ColorRole.AlternateBase))
         else:
             # drawn straight into device pixels: at a 2x ratio the 96 px thumbnail fills 2x the logical size
             painter.drawImage(cell, image)
-        if index.data(Role.MEDOID):
-            painter.setPen(QPen(emotion_colour(index.data(Role.EMOTION) or 0), 3))
+        if model.data(index, Role.MEDOID):
+            painter.setPen(QPen(emotion_colour(model.data(index, Role.EMOTION) or 0), 3))
             painter.drawRect(cell.adjusted(1.5, 1.5, -1.5, -1.5))
         if option.state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(
