@@ -34,11 +34,16 @@ def preload() -> None:
     ~270,000 objects that live as long as the app, and each full collection, which allocations
     start at any time (while scrolling too), would walk them all on the GUI thread (~250 ms)."""
     import sklearn.mixture  # noqa: F401
-    import torch  # noqa: F401
+    import torch
+    import torch.utils.serialization  # noqa: F401 - what torch.load imports on first use
+    from PIL import Image
 
     import albumsum.core.faces
-    import albumsum.core.inference  # noqa: F401
+    import albumsum.core.inference
+    import albumsum.core.mtcnn
+    import albumsum.core.resources  # noqa: F401
 
+    Image.init()  # every image plugin, else the first photo of each kind imports one on a worker
     gc.collect()
     gc.freeze()
 
