@@ -170,7 +170,9 @@ class BrowseView(QWidget):
         self.emotion = emotion
         groups = [g for g in self.data.groups if g.emotion == emotion]
         total = sum(len(g) for g in groups)
-        self.title.setText(f"{EMOTIONS[emotion].capitalize()}: {total} faces in {len(groups)} sub-classes")
+        faces = "1 face" if total == 1 else f"{total} faces"
+        subs = "1 sub-class" if len(groups) == 1 else f"{len(groups)} sub-classes"
+        self.title.setText(f"{EMOTIONS[emotion].capitalize()}: {faces} in {subs}")
         self.thumbs.forget_queue()  # the faces asked for are no longer shown
         while len(self._rows) < len(groups):
             self._rows.append(self._new_row(len(self._rows)))

@@ -324,8 +324,9 @@ class MainWindow(QMainWindow):
         )
 
     def _exported(self, written: list[Path]) -> None:
-        where = os.path.commonpath([p.parent for p in written]) if written else ""
-        self.statusBar().showMessage(f"Exported {', '.join(p.name for p in written)} to {where}", 15000)
+        where = Path(os.path.commonpath([p.parent for p in written])) if written else Path()
+        names = [p.relative_to(where).as_posix() for p in written]  # "photos/index.html", not a second "index.html"
+        self.statusBar().showMessage(f"Exported {', '.join(names)} to {where}", 15000)
         self.exported.emit(written)
 
     def _export_failed(self, exc: Exception) -> None:
