@@ -12,7 +12,6 @@ present, else synthetic photos); scrolling uses a synthetic index (no photos nee
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from albumsum.core.index import IndexStore
 from albumsum.ui.app import preload
 from albumsum.ui.context import AppContext, ModelPipeline
 from albumsum.ui.window import MainWindow
+from bench.synthetic_index import write_synthetic_faces
 
 SHARED_ALBUM = Path(__file__).resolve().parents[2] / "shared" / "data" / "album"
 TICK_MS = 5
@@ -102,34 +102,9 @@ def bench_index(album: Path, tmp: Path) -> dict[str, float]:
 
 def synthetic_index(db: Path, n_faces: int, seed: int = 0) -> None:
     """``n_faces`` faces, four per photo, most of them happy (one long grid), with real JPEG thumbnails."""
-    rng = np.random.default_rng(seed)
-    thumbs = []
-    for _ in range(64):
-        buf = io.BytesIO()
-        Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(buf, "JPEG", quality=85)
-        thumbs.append(buf.getvalue())
     shares = np.array([0.1, 0.6, 0.08, 0.08, 0.05, 0.03, 0.03, 0.03])
-    with IndexStore(db) as store, store.batch():
-        per_photo = 4
-        for p in range(n_faces // per_photo):
-            digest = f"{p:032x}"
-            store.conn.execute("INSERT INTO photos VALUES (?, 1, 1, ?, 'ok', NULL)", (f"p{p}.jpg", digest))
-            store.conn.execute("INSERT INTO contents VALUES (?, 4032, 3024, ?)", (digest, per_photo))
-            emb = rng.standard_normal((per_photo, 64)).astype(np.float32)
-            post = rng.dirichlet(np.ones(8), per_photo).astype(np.float32)
-            rows = []
-            for k in range(per_photo):
-                emotion = int(rng.choice(8, p=shares))
-                rows.append(
-                    (digest, k, bytes(40), bytes(48 * 48), thumbs[(4 * p + k) % 64], emb[k].tobytes(),
-                     post[k].tobytes(), emotion, int(rng.integers(0, 3)))
-                )  # fmt: skip
-            store.conn.executemany(
-                "INSERT INTO faces(hash, idx, x0, y0, x1, y1, landmarks, score, crop, crop_size, thumb,"
-                " embedding, posterior, emotion, subclass, model)"
-                " VALUES (?, ?, 0, 0, 50, 50, ?, 0.99, ?, 48, ?, ?, ?, ?, ?, 'm')",
-                rows,
-            )
+    with IndexStore(db) as store:
+        write_synthetic_faces(store, n_faces, seed, shares=shares, thumbs=True)
 
 
 def bench_scroll(n_faces: int, tmp: Path) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:

@@ -48,6 +48,7 @@ from albumsum.core.index import IndexStore  # noqa: E402
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end  # noqa: E402
 from albumsum.core.inference import Embedder  # noqa: E402
 from albumsum.core.workers import cpu_threads_for  # noqa: E402
+from bench.synthetic_index import write_synthetic_faces  # noqa: E402
 
 SHARED_ALBUM = ROOT.parent / "shared" / "data" / "album"
 
@@ -234,35 +235,8 @@ def time_summarize(n_faces: int) -> dict:
     """Seconds to load, group and summarise an index of ``n_faces`` synthetic faces."""
     from albumsum.core.summary import album_groups, load_faces, summary_dict
 
-    rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp, IndexStore(Path(tmp) / "big.sqlite") as store:
-        per_photo = 4
-        crop = bytes(48 * 48)
-        with store.batch():
-            for p in range(n_faces // per_photo):
-                digest = f"{p:032x}"
-                store.conn.execute("INSERT INTO photos VALUES (?, 1, 1, ?, 'ok', NULL)", (f"p{p}.jpg", digest))
-                store.conn.execute("INSERT INTO contents VALUES (?, 4032, 3024, ?)", (digest, per_photo))
-                emb = rng.standard_normal((per_photo, 64)).astype(np.float32)
-                post = rng.dirichlet(np.ones(8), per_photo).astype(np.float32)
-                store.conn.executemany(
-                    "INSERT INTO faces(hash, idx, x0, y0, x1, y1, landmarks, score, crop, crop_size, thumb,"
-                    " embedding, posterior, emotion, subclass, model)"
-                    " VALUES (?, ?, 0, 0, 50, 50, ?, 0.99, ?, 48, NULL, ?, ?, ?, ?, 'm')",
-                    [
-                        (
-                            digest,
-                            k,
-                            bytes(40),
-                            crop,
-                            emb[k].tobytes(),
-                            post[k].tobytes(),
-                            int(post[k].argmax()),
-                            int(rng.integers(0, 3)),
-                        )
-                        for k in range(per_photo)
-                    ],
-                )
+        write_synthetic_faces(store, n_faces)
         out = {}
         for source in ("model", "album"):
             t = time.perf_counter()

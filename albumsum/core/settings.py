@@ -12,12 +12,11 @@ import dataclasses
 import json
 import logging
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from albumsum.core.userdata import default_index_path
+from albumsum.core.userdata import default_index_path, platform_dir
 
 log = logging.getLogger(__name__)
 
@@ -103,16 +102,7 @@ def check(name: str, value: Any) -> Any:
 
 def config_dir() -> Path:
     """The platform's per-user config directory for albumsum (``ALBUMSUM_CONFIG_DIR`` overrides)."""
-    override = os.environ.get("ALBUMSUM_CONFIG_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Preferences"
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "albumsum"
+    return platform_dir("config")
 
 
 def settings_path() -> Path:

@@ -10,19 +10,34 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+# per kind: override variable, (Windows variable, fallback under home), macOS folder under home,
+# (XDG variable, fallback under home)
+_PLATFORM_DIRS = {
+    "data": ("ALBUMSUM_DATA_DIR", ("LOCALAPPDATA", "AppData/Local"), "Library/Application Support",
+             ("XDG_DATA_HOME", ".local/share")),
+    "config": ("ALBUMSUM_CONFIG_DIR", ("APPDATA", "AppData/Roaming"), "Library/Preferences",
+               ("XDG_CONFIG_HOME", ".config")),
+}  # fmt: skip
+
+
+def platform_dir(kind: str) -> Path:
+    """The platform's per-user ``data`` or ``config`` directory for albumsum (an environment
+    variable, ``ALBUMSUM_DATA_DIR`` or ``ALBUMSUM_CONFIG_DIR``, overrides it)."""
+    override, (win_var, win_home), mac_home, (xdg_var, xdg_home) = _PLATFORM_DIRS[kind]
+    if os.environ.get(override):
+        return Path(os.environ[override])
+    if sys.platform == "win32":
+        base = Path(os.environ.get(win_var) or Path.home() / win_home)
+    elif sys.platform == "darwin":
+        base = Path.home() / mac_home
+    else:
+        base = Path(os.environ.get(xdg_var) or Path.home() / xdg_home)
+    return base / "albumsum"
+
 
 def user_data_dir() -> Path:
-    """The platform's per-user data directory for albumsum (``ALBUMSUM_DATA_DIR`` overrides)."""
-    override = os.environ.get("ALBUMSUM_DATA_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "albumsum"
+    """Where the album indexes live (``ALBUMSUM_DATA_DIR`` overrides)."""
+    return platform_dir("data")
 
 
 def default_index_path(album: str | os.PathLike[str]) -> Path:
