@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from albumsum.core.faces import Detector, Face, align_crop, select, source_scale_needed
+from albumsum.core.faces import THUMB_SIZE, Detector, Face, align_crop, select, source_scale_needed
 from albumsum.core.groups import model_subclasses
 from albumsum.core.images import DEFAULT_MAX_PIXELS, Decoded, ReadResult, decode, looks_like_image, read_photo
 from albumsum.core.index import FaceRecord, IndexStore, PhotoRow, model_identity
@@ -50,7 +50,7 @@ class IndexSettings:
     photos_per_commit: int = 8  # photos per transaction (and per detection / embedding batch)
     workers: int = 2  # threads that decode, detect and crop photos (Pillow and torch release the GIL); 0: inline
     max_pixels: int = DEFAULT_MAX_PIXELS  # decompression-bomb limit
-    thumb_size: int = 96  # colour thumbnail side, pixels
+    thumb_size: int = THUMB_SIZE  # colour thumbnail side, pixels
     retry_errors: bool = False  # read unreadable photos again even when their size and mtime did not change
 
 

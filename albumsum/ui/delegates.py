@@ -37,7 +37,7 @@ class ThumbDelegate(QStyledItemDelegate):
         if image is None:
             painter.fillRect(cell, pal.color(QPalette.ColorRole.AlternateBase))
         else:
-            # drawn straight into device pixels: at a 2x ratio the 96 px thumbnail fills 2x the logical size
+            # scaled into the cell in device pixels: a 160 px thumbnail stays sharp in an 80 px cell at 2x
             painter.drawImage(cell, image)
         if model.data(index, Role.MEDOID):
             painter.setPen(QPen(emotion_colour(model.data(index, Role.EMOTION) or 0), 3))

@@ -19,7 +19,7 @@ from albumsum.core.thumbs import LRUCache, load_thumbnails
 from albumsum.ui.workers import Runner
 
 BATCH = 256  # thumbnails per load job
-CACHE = 4096  # decoded thumbnails kept (96 px RGB: ~110 MB at most)
+CACHE = 1536  # decoded thumbnails kept (160 px, 32-bit: ~160 MB at most)
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:

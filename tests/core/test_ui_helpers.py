@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from albumsum.core.faces import THUMB_SIZE
 from albumsum.core.index import IndexStore
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
 from albumsum.core.projection import normalise, pca_2d, project, tsne_2d
@@ -55,7 +56,7 @@ def test_thumbnails_load_from_a_tmp_index(tmp_path: Path) -> None:
         ids = [r[0] for r in store.query("SELECT id FROM faces")]
     thumbs = load_thumbnails(tmp_path / "i.sqlite", [*ids, 999])
     assert sorted(thumbs) == sorted(ids)
-    assert all(t.dtype == np.uint8 and t.shape == (96, 96, 3) for t in thumbs.values())
+    assert all(t.dtype == np.uint8 and t.shape == (THUMB_SIZE, THUMB_SIZE, 3) for t in thumbs.values())
 
 
 def test_settings_schema_checks_ranges_and_choices() -> None:

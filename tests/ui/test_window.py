@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from albumsum.core.emotions import EMOTIONS
+from albumsum.core.faces import THUMB_SIZE
 from albumsum.ui.models import Role
 from albumsum.ui.window import MainWindow
 from tests.ui.conftest import SlowDetector, make_album, make_context
@@ -38,7 +39,7 @@ def test_open_index_and_browse(qtbot, window: MainWindow, album: Path) -> None:
     assert first.data(Role.RANK) == 0 and first.data(Role.FACE_ID) == groups[0].medoid
     model = grid.model()
     qtbot.waitUntil(lambda: model.data(first, Role.THUMB) is not None, timeout=WAIT)  # loaded in the background
-    assert model.data(first, Role.THUMB).width() == 96
+    assert model.data(first, Role.THUMB).width() == THUMB_SIZE  # sharp on a 2x screen
     assert window.windowTitle() == f"albumsum — {album.name}"
     assert str(album.resolve()) in window.ctx.settings.recent_albums
     assert not any(p.suffix == ".sqlite" for p in album.iterdir())  # nothing written into the album
