@@ -156,15 +156,24 @@ def align_crop(face: Face, source: Decoded, *, size: int = 48, thumb_size: int =
 
     ``source`` may be any scale of the photo; landmarks are mapped to it.
     """
-    lm = face.landmarks * source.scale
+    return align_crops([face], source, size=size, thumb_size=thumb_size)[0]
+
+
+def align_crops(faces: Sequence[Face], source: Decoded, *, size: int = 48, thumb_size: int = THUMB_SIZE) -> list[Face]:
+    """:func:`align_crop` for every face of one photo, converting the photo to grayscale once."""
     rgb = Image.fromarray(source.rgb)
-    crop = np.array(warp_square(rgb.convert("L"), lm, size), dtype=np.uint8)  # a writable copy
-    thumb = None
-    if thumb_size:
-        buf = io.BytesIO()
-        warp_square(rgb, lm, thumb_size).save(buf, format="JPEG", quality=85)
-        thumb = buf.getvalue()
-    return replace(face, crop=crop, thumb=thumb)
+    gray = rgb.convert("L") if faces else rgb
+    out = []
+    for face in faces:
+        lm = face.landmarks * source.scale
+        crop = np.array(warp_square(gray, lm, size), dtype=np.uint8)  # a writable copy
+        thumb = None
+        if thumb_size:
+            buf = io.BytesIO()
+            warp_square(rgb, lm, thumb_size).save(buf, format="JPEG", quality=85)
+            thumb = buf.getvalue()
+        out.append(replace(face, crop=crop, thumb=thumb))
+    return out
 
 
 def source_scale_needed(faces: Sequence[Face], size: int) -> float:

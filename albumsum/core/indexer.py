@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from albumsum.core.faces import THUMB_SIZE, Detector, Face, align_crop, select, source_scale_needed
+from albumsum.core.faces import THUMB_SIZE, Detector, Face, align_crops, select, source_scale_needed
 from albumsum.core.groups import model_subclasses
 from albumsum.core.images import DEFAULT_MAX_PIXELS, Decoded, ReadResult, decode, looks_like_image, read_photo
 from albumsum.core.index import FaceRecord, IndexStore, PhotoRow, model_identity
@@ -150,7 +150,7 @@ def _crop_faces(result: ReadResult, faces: list[Face], settings: IndexSettings, 
     if need > source.scale * 1.25 and result.data is not None:
         longest = max(source.size)
         source = decode(result.data, max_side=int(np.ceil(longest * need)) + 1, max_pixels=settings.max_pixels)
-    return [align_crop(f, source, size=size, thumb_size=settings.thumb_size) for f in faces]
+    return align_crops(faces, source, size=size, thumb_size=settings.thumb_size)
 
 
 class _Writer:
