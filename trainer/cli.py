@@ -58,7 +58,7 @@ def _cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
 def _cmd_evaluate(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer.evaluate import evaluate_checkpoint, format_table, write_json
 
-    metrics = evaluate_checkpoint(args.checkpoint, args.data, args.reference, args.detect, args.device)
+    metrics = evaluate_checkpoint(args.checkpoint, args.data, args.reference, args.detect, args.device, args.bf16)
     print(format_table(metrics))
     if args.out:
         write_json(metrics, args.out)
@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "evaluate":
             p.add_argument("--reference", help="kNN reference set (default: the training set of the checkpoint)")
             p.add_argument("--detect", action="store_true", help="images are full frames: find faces first")
+            p.add_argument("--bf16", action="store_true", help="embed under bfloat16 autocast, as the app does")
             p.add_argument("--out", help="write the metrics as JSON here")
         else:
             p.add_argument("--out", required=True, help="output .npz")

@@ -94,9 +94,11 @@ def evaluate_checkpoint(
     reference: str | None = None,
     detect: bool = False,
     device: str = "auto",
+    bf16: bool = False,
 ) -> dict[str, float]:
-    """The full protocol of DESIGN.md for one checkpoint on one labelled set."""
-    embedder = Embedder.from_file(checkpoint, device=device)
+    """The full protocol of DESIGN.md for one checkpoint on one labelled set: float32 embeddings,
+    or with ``bf16`` under bfloat16 autocast, as the app runs on a CPU that has it."""
+    embedder = Embedder.from_file(checkpoint, device=device, bf16=bf16)
     return evaluate_embedder(embedder, load_for_evaluation(data, detect, device), reference)[0]
 
 
@@ -130,8 +132,8 @@ def embed_file(
     checkpoint: str | os.PathLike[str], data: str | os.PathLike[str], out: str | os.PathLike[str], device: str = "auto"
 ) -> int:
     """Write ``embeddings`` [N, D] float32, ``proba`` [N, C] float32, ``labels``, ``targets`` and
-    ``names`` of a labelled set to ``out`` (npz). Returns N."""
-    embedder = Embedder.from_file(checkpoint, device=device)
+    ``names`` of a labelled set to ``out`` (npz), float32 embeddings. Returns N."""
+    embedder = Embedder.from_file(checkpoint, device=device, bf16=False)
     data_set = load_labelled(data)
     pred = embedder.predict(data_set.images)
     out = Path(out)

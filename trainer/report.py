@@ -73,7 +73,7 @@ class Evaluated:
 
 
 def evaluate_one(label: str, checkpoint: str, data: LabelledSet, device: str) -> Evaluated:
-    embedder = Embedder.from_file(checkpoint, device=device)
+    embedder = Embedder.from_file(checkpoint, device=device, bf16=False)  # the protocol's float32 numbers
     metrics, z, ref_z, ref_labels = evaluate_embedder(embedder, data)
     return Evaluated(label, embedder, z, ref_z, ref_labels, metrics)
 
