@@ -148,5 +148,6 @@ def summary_text(summary: dict[str, Any]) -> str:
         if not entry["faces"]:
             continue
         subs = ", ".join(f"#{s['subclass']}: {s['faces']}" for s in entry["subclasses"])
-        lines.append(f"  {name:<10} {entry['faces']:>6} faces   sub-classes {subs}")
+        noun = "face " if entry["faces"] == 1 else "faces"
+        lines.append(f"  {name:<10} {entry['faces']:>6} {noun}   sub-classes {subs}")
     return "\n".join(lines)
