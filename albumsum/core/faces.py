@@ -80,12 +80,10 @@ class MTCNNDetector:
         self.batch = self.device.type == "cuda"  # the indexer hands a GPU several photos per call
 
     def detect(self, images: Sequence[Decoded]) -> list[list[Face]]:
-        from albumsum.core.mtcnn import detect_faces
-
         if not images:
             return []
         min_size = max(MIN_DETECT_FACE, self.min_face_px * min(im.scale for im in images))
-        found = detect_faces(self.nets, [im.rgb for im in images], min_size)
+        found = self.nets.detect(images=[im.rgb for im in images], min_size=min_size)
         return [_faces_from(b, pt, im.scale) for (b, pt), im in zip(found, images, strict=True)]
 
 
@@ -162,7 +160,7 @@ def align_crop(face: Face, source: Decoded, *, size: int = 48, thumb_size: int =
 def align_crops(faces: Sequence[Face], source: Decoded, *, size: int = 48, thumb_size: int = THUMB_SIZE) -> list[Face]:
     """:func:`align_crop` for every face of one photo, converting the photo to grayscale once."""
     rgb = Image.fromarray(source.rgb)
-    gray = rgb.convert("L") if faces else rgb
+    gray = rgb.convert("L")
     out = []
     for face in faces:
         lm = face.landmarks * source.scale

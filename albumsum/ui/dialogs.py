@@ -50,6 +50,19 @@ def _folder_row(edit: QLineEdit, parent: QWidget, title: str) -> QWidget:
     return row
 
 
+def _lay_out_form(dialog: QDialog, form: QFormLayout, min_width: int, ok_text: str = "") -> None:
+    """``form`` above OK / Cancel (OK relabelled ``ok_text``), wired to accept and reject."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    if ok_text:
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    col = QVBoxLayout(dialog)
+    col.addLayout(form)
+    col.addWidget(buttons)
+    dialog.setMinimumWidth(min_width)
+
+
 class SettingsDialog(QDialog):
     """One editor per schema field, with the schema's ranges, units and help as tooltips."""
 
@@ -67,13 +80,7 @@ class SettingsDialog(QDialog):
             widget.setToolTip(meta["help"])
             self.editors[f.name] = editor
             form.addRow(meta["label"], widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        col = QVBoxLayout(self)
-        col.addLayout(form)
-        col.addWidget(buttons)
-        self.setMinimumWidth(480)
+        _lay_out_form(self, form, 480)
 
     def _editor(self, f: dataclasses.Field, value: Any) -> tuple[QWidget, QWidget]:
         meta = f.metadata
@@ -123,14 +130,7 @@ class ExportDialog(QDialog):
         for box in self.boxes.values():
             box.setChecked(True)
             form.addRow("", box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        col = QVBoxLayout(self)
-        col.addLayout(form)
-        col.addWidget(buttons)
-        self.setMinimumWidth(520)
+        _lay_out_form(self, form, 520, ok_text="Export")
 
     def kinds(self) -> tuple[str, ...]:
         return tuple(k for k, box in self.boxes.items() if box.isChecked())
