@@ -25,6 +25,7 @@ class TrainConfig:
     arch: str = "resnet18"  # resnet18 | small | cvgg13 | preact_resnet18
     stem: str = "stock"  # resnet18 only: "stock" (7x7/2 + pool) or "deep" (3x3 convs + pool)
     embedding_dim: int = 64  # paper 4.2.3
+    init_from: str = ""  # a model checkpoint whose network weights start the run (fine-tuning); "" = random
     # loss
     loss: str = "sgm"  # sgm (Structured Gaussian Manifold) | triplet (128 a batch) | ce (linear head)
     sigma: float = 0.5  # isotropic std of each class Gaussian (paper: 0.5)

@@ -19,12 +19,12 @@ import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from albumsum.core.checkpoint import DEFAULT_INPUT_SPEC, save_checkpoint
+from albumsum.core.checkpoint import DEFAULT_INPUT_SPEC, network_from_checkpoint, read_checkpoint, save_checkpoint
 from albumsum.core.emotions import EMOTIONS, NUM_EMOTIONS
 from albumsum.core.inference import embed_crops, pick_device
 from albumsum.core.networks import build_network
 from trainer.augment import Augment
-from trainer.config import TrainConfig
+from trainer.config import ConfigError, TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
 from trainer.evaluation import evaluate_embeddings
 from trainer.losses import build_loss
@@ -41,6 +41,23 @@ def model_args(config: TrainConfig) -> dict[str, Any]:
     if config.arch == "resnet18":
         args["stem"] = config.stem
     return args
+
+
+def initial_network(config: TrainConfig) -> torch.nn.Module | None:
+    """The network of ``config.init_from`` (weights to fine-tune), or ``None`` to start at random.
+
+    The checkpoint's ``model_args`` must be the ones ``config`` asks for: a run never silently
+    trains a different network than its config.json says.
+    """
+    if not config.init_from:
+        return None
+    data = read_checkpoint(config.init_from)
+    if data["model_args"] != model_args(config):
+        raise ConfigError(
+            f"init_from {config.init_from}: the checkpoint's network is {data['model_args']}, "
+            f"the config asks for {model_args(config)}"
+        )
+    return network_from_checkpoint(data, config.init_from).float()
 
 
 def training_targets(config: TrainConfig, data: LabelledSet) -> np.ndarray:
@@ -309,7 +326,7 @@ def fit(config: TrainConfig) -> Path | None:
     if config.threads:
         torch.set_num_threads(config.threads)
     world = Distributed.from_env()
-    trainer = Trainer(config, *load_sets(config), world=world)
+    trainer = Trainer(config, *load_sets(config), net=initial_network(config), world=world)
     trainer.fit()
     path = trainer.finish() if world.is_main else None
     world.barrier()

@@ -113,6 +113,34 @@ def agreement(
     return out
 
 
+def save_crops(path: Path, key: dict[str, int], placements: list[Placement], crops: list[np.ndarray | None]) -> None:
+    """The re-crops of one run (``None`` stored as an all-zero crop with ``found`` False)."""
+    blank = np.zeros((48, 48), np.uint8)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(
+        tmp,
+        crops=np.stack([blank if c is None else c for c in crops]),
+        found=np.array([c is not None for c in crops]),
+        placements=np.array([(p.index, p.size, p.angle) for p in placements], np.float64),
+        key=np.array([key["n"], key["skip"], key["seed"]]),
+    )
+    os.replace(tmp, path)
+
+
+def load_crops(path: Path, key: dict[str, int]) -> tuple[list[Placement], list[np.ndarray | None]] | None:
+    """The re-crops saved by :func:`save_crops` for the same faces and scenes, else ``None``."""
+    if not path.is_file():
+        return None
+    with np.load(path) as saved:
+        if saved["key"].tolist() != [key["n"], key["skip"], key["seed"]]:
+            log.info("%s holds the re-crops of other faces or scenes; detecting again", path)
+            return None
+        placements = [Placement(int(i), int(s), float(a)) for i, s, a in saved["placements"]]
+        crops = [c if f else None for c, f in zip(saved["crops"], saved["found"], strict=True)]
+    log.info("re-crops of %d scenes read from %s", len(crops), path)
+    return placements, crops
+
+
 def run_recrop(
     checkpoint: str | os.PathLike[str],
     data: str | os.PathLike[str],
@@ -121,19 +149,29 @@ def run_recrop(
     seed: int = 0,
     device: str = "auto",
     out: str | os.PathLike[str] | None = None,
+    crops_file: str | os.PathLike[str] | None = None,
 ) -> dict[str, float]:
     """The check on ``n`` faces of a seeded shuffle of ``data``, after the first ``skip`` (faces used
-    to tune the crop framing are skipped, so the figure is held out); writes JSON to ``out``."""
+    to tune the crop framing are skipped, so the figure is held out); writes JSON to ``out``.
+
+    Detection is the slow part and does not depend on the checkpoint: with ``crops_file`` the
+    re-crops are saved there, and read back by later runs on the same faces and scenes.
+    """
     from trainer.data import load_labelled
 
     test = load_labelled(data)
     pick = np.random.default_rng(seed).permutation(len(test))[skip : skip + n]
     faces = test.images[pick]
     embedder = Embedder.from_file(checkpoint, device=device)
-    detector = MTCNNDetector(device=str(embedder.device), min_face_px=20)
-    log.info("re-cropping %d faces x %d sizes x %d angles", len(faces), len(SIZES), len(ANGLES))
-    placements, crops = recrop(faces, detector, seed + 1)
-    metrics = agreement(embedder, faces, placements, crops)
+    key = {"n": n, "skip": skip, "seed": seed}
+    cached = load_crops(Path(crops_file), key) if crops_file else None
+    if cached is None:
+        detector = MTCNNDetector(device=str(embedder.device), min_face_px=20)
+        log.info("re-cropping %d faces x %d sizes x %d angles", len(faces), len(SIZES), len(ANGLES))
+        cached = recrop(faces, detector, seed + 1)
+        if crops_file:
+            save_crops(Path(crops_file), key, *cached)
+    metrics = agreement(embedder, faces, *cached)
     if out:
         Path(out).write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics

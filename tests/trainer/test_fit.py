@@ -11,10 +11,10 @@ import torch
 from albumsum.core.checkpoint import read_checkpoint
 from albumsum.core.inference import Embedder
 from trainer.cli import main as train_main
-from trainer.config import TrainConfig
+from trainer.config import ConfigError, TrainConfig
 from trainer.data import load_labelled
 from trainer.evaluation import knn_predict
-from trainer.fit import Trainer
+from trainer.fit import Trainer, initial_network
 from trainer.state import lr_factor
 
 QUICK = dict(
@@ -91,6 +91,28 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(small_sets, tmp_
     resumed.fit()
     for (k, a), b in zip(whole.run.net.state_dict().items(), resumed.run.net.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b, msg=k)
+
+
+@pytest.mark.slow
+def test_init_from_starts_at_a_checkpoint_s_weights(trained, small_sets, tmp_path) -> None:
+    """A fine-tuning run starts from the given model's network, not from random weights."""
+    _, path = trained
+    train, _ = small_sets
+    config = TrainConfig(out_dir=str(tmp_path / "ft"), init_from=str(path), **dict(QUICK, epochs=0))
+    start = Trainer(config, train, net=initial_network(config))
+    stored = read_checkpoint(path)["state_dict"]
+    for key, value in start.run.net.state_dict().items():
+        assert value.dtype == (torch.float32 if value.is_floating_point() else value.dtype), key
+        torch.testing.assert_close(value, stored[key].to(value.dtype), msg=key)
+    fresh = Trainer(TrainConfig(out_dir=str(tmp_path / "fresh"), **QUICK), train)
+    assert not torch.equal(fresh.run.net.head.weight, start.run.net.head.weight)
+
+
+def test_init_from_refuses_a_checkpoint_of_another_network(trained, tmp_path) -> None:
+    _, path = trained
+    with pytest.raises(ConfigError, match=r"init_from .*model\.pt.*'arch': 'small'.*'arch': 'resnet18'"):
+        initial_network(TrainConfig(init_from=str(path), arch="resnet18"))
+    assert initial_network(TrainConfig()) is None
 
 
 def test_schedule_warms_up_then_decays() -> None:
