@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--out", help="write the measures as JSON here")
-    p.add_argument("--crops", help="save the re-crops here (.npz), or reuse them if they are of the same faces and scenes")
+    p.add_argument("--crops", help="save the re-crops here (.npz); reused when they are of the same faces and scenes")
     p.set_defaults(func=_cmd_recrop)
 
     p = sub.add_parser("prepare", help="convert a dataset into the labelled npz contract")
