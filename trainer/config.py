@@ -23,7 +23,7 @@ class TrainConfig:
     limit: int = 0  # use only the first N training faces per class (0 = all); for quick runs
     # network
     arch: str = "resnet18"  # resnet18 | small | cvgg13 | preact_resnet18
-    stem: str = "stock"  # resnet18 only: "stock" (7x7/2 + pool) or "deep" (3x3 convs + pool)
+    stem: str = "stock"  # resnet18 only: "stock" (7x7/2 + pool), "deep" (3x3 convs + pool), "fine" (3x3 convs, no pool)
     embedding_dim: int = 64  # paper 4.2.3
     init_from: str = ""  # a model checkpoint whose network weights start the run (fine-tuning); "" = random
     # loss

@@ -20,20 +20,24 @@ def _resnet18_body(stem: str) -> ResNet:
 
     ``stem="stock"`` keeps the 7x7/2 convolution and the 3x3/2 max-pool (48 -> 12 before layer1).
     ``stem="deep"`` replaces it with 3x3 convolutions (one at full resolution, one strided) and
-    the max-pool: the same 12x12 grid for the residual stages, finer first features, ~15 % slower.
+    the max-pool: the same 12x12 grid for the residual stages, finer first features.
+    ``stem="fine"`` is the deep stem without the max-pool: the residual stages run on a 24x24 grid
+    (4x the compute of the stock stem, for GPU training), the last stage on 3x3 instead of 2x2.
     """
     net = ResNet([2, 2, 2, 2])
     if stem == "stock":
         net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
-    elif stem == "deep":
+    elif stem in ("deep", "fine"):
         net.conv1 = nn.Sequential(
             nn.Conv2d(1, 32, kernel_size=3, stride=1, padding=1, bias=False),
             nn.BatchNorm2d(32),
             nn.ReLU(inplace=True),
             nn.Conv2d(32, 64, kernel_size=3, stride=2, padding=1, bias=False),
         )
+        if stem == "fine":
+            net.maxpool = nn.Identity()
     else:
-        raise ValueError(f"unknown ResNet stem {stem!r}; expected 'stock' or 'deep'")
+        raise ValueError(f"unknown ResNet stem {stem!r}; expected 'stock', 'deep' or 'fine'")
     net.fc = nn.Identity()
     return net
 

@@ -105,3 +105,24 @@ def test_default_model_gives_the_embeddings_it_gave_on_torchvision() -> None:
     theirs.load_state_dict(data["state_dict"])
     ref = embed_crops(theirs.eval(), _ramps(), size=48, mean=spec["mean"], std=spec["std"], flip_tta=True)
     np.testing.assert_array_equal(z, ref)
+
+
+def test_fine_stem_runs_the_residual_stages_at_twice_the_resolution() -> None:
+    """stock and deep stems hand layer1 a 12x12 grid of a 48x48 face, the fine stem 24x24."""
+    grids = {}
+    for stem in ("stock", "deep", "fine"):
+        body = build_network("resnet18", stem=stem).body.eval()
+        x = body.maxpool(body.relu(body.bn1(body.conv1(torch.zeros(1, 1, 48, 48)))))
+        grids[stem] = tuple(body.layer4(body.layer3(body.layer2(body.layer1(x)))).shape[-2:])
+        grids[stem + " layer1"] = tuple(x.shape[-2:])
+    assert grids == {
+        "stock layer1": (12, 12),
+        "stock": (2, 2),
+        "deep layer1": (12, 12),
+        "deep": (2, 2),
+        "fine layer1": (24, 24),
+        "fine": (3, 3),
+    }
+    assert list(build_network("resnet18", stem="fine").state_dict()) == list(
+        build_network("resnet18", stem="deep").state_dict()
+    )
