@@ -24,6 +24,7 @@ from PIL import Image, ImageFilter
 
 from albumsum.core.faces import Detector, MTCNNDetector, align_crop, frame_to_decoded, select
 from albumsum.core.inference import Embedder
+from trainer.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,17 @@ def place(face: np.ndarray, size: int, angle: float, rng: np.random.Generator) -
 
 
 def recrop(
-    faces: np.ndarray, detector: Detector, seed: int = 0, sizes: Sequence[int] = SIZES, angles: Sequence[float] = ANGLES
+    faces: np.ndarray,
+    detector: Detector,
+    seed: int = 0,
+    sizes: Sequence[int] = SIZES,
+    angles: Sequence[float] = ANGLES,
+    progress: bool = False,
 ) -> tuple[list[Placement], list[np.ndarray | None]]:
     """Re-cropped faces (``None`` where no face was found), one per face x size x angle."""
     rng = np.random.default_rng(seed)
     placements, crops = [], []
+    bar = Progress(len(faces) * len(sizes) * len(angles), "scenes", enabled=progress)
     for i, face in enumerate(faces):
         for size in sizes:
             for angle in angles:
@@ -82,6 +89,8 @@ def recrop(
                 best = max(found, key=lambda f: f.score) if found else None
                 crops.append(None if best is None else align_crop(best, scene, size=48, thumb_size=0).crop)
                 placements.append(Placement(i, size, float(angle)))
+                bar.update()
+    bar.close()
     return placements, crops
 
 
@@ -168,7 +177,7 @@ def run_recrop(
     if cached is None:
         detector = MTCNNDetector(device=str(embedder.device), min_face_px=20)
         log.info("re-cropping %d faces x %d sizes x %d angles", len(faces), len(SIZES), len(ANGLES))
-        cached = recrop(faces, detector, seed + 1)
+        cached = recrop(faces, detector, seed + 1, progress=True)
         if crops_file:
             save_crops(Path(crops_file), key, *cached)
     metrics = agreement(embedder, faces, *cached)
