@@ -36,6 +36,10 @@ class TrainConfig:
     level_epochs: int = 2  # `subspaces`: fine-tuning epochs per level
     level_lr: float = 2e-4  # `subspaces`: peak learning rate of each level's fine-tuning
     min_subclass_size: int = 64  # never fit a component for fewer faces than this
+    subclass_targets: str = (
+        "onehot"  # `subspaces`: "onehot" (paper) | "nested" (emotion targets spread over sub-classes)
+    )
+    sibling_share: float = 0.25  # "nested": the share of a face's own emotion given to its sub-class's siblings
     # batches: exactly n_per_class x classes faces; rare classes are drawn with replacement
     n_per_class: int = 32
     sampling_power: float = 0.0  # 0: exactly n per class (paper); 0.5: shares ~ sqrt(class size)

@@ -16,14 +16,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from albumsum.core.checkpoint import network_from_checkpoint, read_checkpoint
 from albumsum.core.emotions import EMOTIONS
 from trainer.config import TrainConfig, apply_overrides
-from trainer.fit import Distributed, Trainer, load_sets
-from trainer.subspaces import fit_subclasses
+from trainer.fit import Distributed, Trainer, load_sets, training_targets
+from trainer.subspaces import fit_subclasses, subclass_targets
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +74,8 @@ def run_level(trainer: Trainer, level: int, out_dir: Path) -> dict[str, Any]:
     )
     sizes = {EMOTIONS[c]: s for c, s in subs.sizes.items()}
     log.info("level %d: %d sub-classes: %s", level, len(subs.parent), sizes)
-    one_hot = np.eye(len(subs.parent), dtype=np.float32)[subs.labels]
-    trainer.set_labels(subs.labels, one_hot)
+    targets = subclass_targets(subs, training_targets(cfg, trainer.train), cfg.subclass_targets, cfg.sibling_share)
+    trainer.set_labels(subs.labels, targets)
     trainer.out_dir = out_dir / f"level{level}"
     trainer.fit()
     report = {"level": level, "subclasses": len(subs.parent), "sizes": sizes}

@@ -101,6 +101,41 @@ def fit_subclasses(
     return fit
 
 
+SUBCLASS_TARGETS = ("onehot", "nested")
+
+
+def subclass_targets(
+    fit: SubclassFit, emotion_targets: np.ndarray, kind: str = "onehot", sibling_share: float = 0.25
+) -> np.ndarray:
+    """Training targets over the sub-classes of ``fit``, float32 [N, S].
+
+    ``onehot``: each face's EM sub-class (the paper's Algorithm 2). ``nested``: each emotion's
+    share of the face's emotion targets (vote distribution or one-hot) is spread evenly over that
+    emotion's sub-classes, except the face's own emotion, where its sub-class takes
+    ``1 - sibling_share`` and its siblings the rest. Summed over each emotion's sub-classes the
+    targets are the emotion targets again, so fine-tuning on them keeps training the emotions as
+    level 1 did, and sub-classes of one emotion are pushed apart less than emotions are.
+    """
+    if kind == "onehot":
+        return np.eye(len(fit.parent), dtype=np.float32)[fit.labels]
+    if kind != "nested":
+        raise ValueError(f"subclass_targets must be one of {', '.join(SUBCLASS_TARGETS)}, got {kind!r}")
+    if not 0.0 <= sibling_share < 1.0:
+        raise ValueError(f"sibling_share must be in [0, 1), got {sibling_share}")
+    emotion_targets = np.asarray(emotion_targets, dtype=np.float64)
+    per_emotion = np.bincount(fit.parent, minlength=emotion_targets.shape[1])
+    targets = emotion_targets[:, fit.parent] / per_emotion[fit.parent][None, :]
+    rows = np.arange(len(fit.labels))
+    emotion = fit.parent[fit.labels]
+    share = emotion_targets[rows, emotion]
+    siblings = per_emotion[emotion]
+    alone = siblings == 1
+    sibling_value = np.where(alone, 0.0, share * sibling_share / np.maximum(siblings - 1, 1))
+    targets = np.where(fit.parent[None, :] == emotion[:, None], sibling_value[:, None], targets)
+    targets[rows, fit.labels] = np.where(alone, share, share * (1.0 - sibling_share))
+    return targets.astype(np.float32)
+
+
 def single_gaussian(embeddings: np.ndarray, reg_covar: float = 1e-3) -> ClassMixture:
     """The one-component baseline the mixture is compared with."""
     z = np.asarray(embeddings, dtype=np.float64)

@@ -11,7 +11,7 @@ from sklearn.metrics import adjusted_rand_score
 from albumsum.core.checkpoint import read_checkpoint
 from tests.trainer.synthetic import write_planted_npz
 from trainer.cli import main as train_main
-from trainer.subspaces import components_for, fit_subclasses, single_gaussian
+from trainer.subspaces import SubclassFit, components_for, fit_subclasses, single_gaussian, subclass_targets
 
 NO_AUGMENT = [
     "--flip=false",
@@ -78,7 +78,24 @@ def test_mixture_log_likelihood_matches_scipy() -> None:
 
 
 @pytest.mark.slow
-def test_algorithm2_end_to_end_recovers_planted_subclasses(tmp_path) -> None:
+def test_nested_targets_keep_the_emotion_targets_and_favour_the_own_subclass() -> None:
+    # emotions 0 (sub-classes 0, 1, 2), 1 (sub-class 3), 2 (sub-classes 4, 5)
+    fit = SubclassFit(labels=np.array([1, 3, 5, 0]), parent=np.array([0, 0, 0, 1, 2, 2]))
+    votes = np.array([[0.6, 0.4, 0.0], [0.2, 0.8, 0.0], [0.0, 0.5, 0.5], [1.0, 0.0, 0.0]], dtype=np.float32)
+    t = subclass_targets(fit, votes, "nested", sibling_share=0.2)
+    assert t.shape == (4, 6) and np.allclose(t.sum(axis=1), 1.0)
+    per_emotion = np.stack([t[:, fit.parent == e].sum(axis=1) for e in range(3)], axis=1)
+    np.testing.assert_allclose(per_emotion, votes, atol=1e-6)
+    np.testing.assert_allclose(t[0], [0.06, 0.48, 0.06, 0.4, 0.0, 0.0], atol=1e-6)  # own sub-class 1: 0.8 of 0.6
+    np.testing.assert_allclose(t[1], [0.2 / 3, 0.2 / 3, 0.2 / 3, 0.8, 0.0, 0.0], atol=1e-6)  # alone in its emotion
+    np.testing.assert_allclose(t[2], [0.0, 0.0, 0.0, 0.5, 0.1, 0.4], atol=1e-6)
+    np.testing.assert_array_equal(subclass_targets(fit, votes, "onehot"), np.eye(6, dtype=np.float32)[fit.labels])
+    with pytest.raises(ValueError, match="subclass_targets"):
+        subclass_targets(fit, votes, "soft")
+
+
+@pytest.mark.parametrize("targets", ["onehot", "nested"])
+def test_algorithm2_end_to_end_recovers_planted_subclasses(tmp_path, targets) -> None:
     torch.set_num_threads(2)
     emotion, planted = write_planted_npz(tmp_path / "planted.npz")
     common = [
@@ -101,6 +118,7 @@ def test_algorithm2_end_to_end_recovers_planted_subclasses(tmp_path) -> None:
                 str(tmp_path / "l1" / "model.pt"),
                 "--levels=2",
                 "--level_epochs=2",
+                f"--subclass_targets={targets}",
                 f"--out_dir={tmp_path / 'dgm'}",
                 *common,
             ]
