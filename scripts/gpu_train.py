@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-COMMON = {"sampling_power": 0.5, "targets": "soft", "eval_every": 10, "progress": False}
+COMMON = {"sampling_power": 0.5, "targets": "soft", "eval_every": 25, "progress": False}
 PRESETS = {
     "fine": {"arch": "resnet18", "stem": "fine"},
     "deep": {"arch": "resnet18", "stem": "deep"},
@@ -40,7 +40,8 @@ PRESETS = {
 }
 PROBE_BATCHES = 12
 MAX_EPOCHS = 300
-RESERVE_S = 75.0  # after training: embed the training set, fit the mixtures, write, evaluate
+RESERVE_S = 90.0  # after training: embed the training set, fit the mixtures, write, evaluate
+SAFETY = 0.92  # of the probed epoch time: quick evaluations every eval_every epochs, a busier GPU
 PART_BYTES = 15 * 1024 * 1024
 MAX_FILES = 8
 
@@ -136,7 +137,7 @@ def drive(names: list[str], data: Path, out: Path, budget: float, work: Path) ->
         if not found:
             raise SystemExit(f"probe of {n} failed:\n{log.read_text()[-3000:]}")
         left = budget - (time.time() - start) - RESERVE_S
-        epochs = int(max(1, min(MAX_EPOCHS, left // found[-1]["epoch_s"])))
+        epochs = int(max(1, min(MAX_EPOCHS, SAFETY * left // found[-1]["epoch_s"])))
         summary["runs"][n] = {**found[-1], "epochs": epochs, "config": make_config(n, data, work / n).to_dict()}
     save()
     logs = [work / f"fit_{n}.log" for n in names]

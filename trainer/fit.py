@@ -157,7 +157,8 @@ class Trainer:
         run, cfg = self.run, self.config
         self.model.train()
         total_steps = cfg.epochs * len(run.sampler)
-        sums: dict[str, float] = {}
+        sums: dict[str, torch.Tensor] = {}
+        live_loss = self.device.type == "cpu"  # reading a CUDA value every step would stall the GPU's queue
         start, seen = time.perf_counter(), 0
         bar = Progress(
             len(run.sampler), f"epoch {run.epoch + 1}/{cfg.epochs}", enabled=cfg.progress and self.world.is_main
@@ -175,12 +176,14 @@ class Trainer:
             run.step += 1
             seen += len(index) * self.world.world
             for key, value in terms.items():
-                sums[key] = sums.get(key, 0.0) + float(value.detach())
-            bar.update(loss=float(terms["loss"].detach()), img_s=seen / (time.perf_counter() - start))
+                sums[key] = sums[key] + value.detach() if key in sums else value.detach()
+            live = {"loss": float(terms["loss"].detach())} if live_loss else {}
+            bar.update(**live, img_s=seen / (time.perf_counter() - start))
         bar.close()
+        means = {k: float(v) / len(run.sampler) for k, v in sums.items()}  # one device read an epoch
         elapsed = time.perf_counter() - start
         return {
-            **{k: v / len(run.sampler) for k, v in sums.items()},
+            **means,
             "lr": run.optimizer.param_groups[0]["lr"],
             "images_per_s": seen / elapsed,
             "epoch_s": elapsed,
