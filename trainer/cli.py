@@ -4,7 +4,7 @@ albumsum-train fit [--config FILE] [--key=value ...]
 albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--out M.json]
 albumsum-train embed --checkpoint C --data D.npz --out E.npz
 albumsum-train prepare ferplus|fer2013|folders ... --out D.npz
-albumsum-train recrop --checkpoint C --data D.npz [--n 300] [--skip 0] [--out R.json] [--crops R.npz]
+albumsum-train recrop --checkpoint C --data D.npz [--n 300] [--skip 0] [--out R.json] [--detections D.npz]
 """
 
 from __future__ import annotations
@@ -77,7 +77,9 @@ def _cmd_embed(args: argparse.Namespace, extra: list[str]) -> int:
 def _cmd_recrop(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer.recrop import format_recrop, run_recrop
 
-    metrics = run_recrop(args.checkpoint, args.data, args.n, args.skip, args.seed, args.device, args.out, args.crops)
+    metrics = run_recrop(
+        args.checkpoint, args.data, args.n, args.skip, args.seed, args.device, args.out, args.detections
+    )
     print(format_recrop(metrics))
     return 0
 
@@ -149,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--out", help="write the measures as JSON here")
-    p.add_argument("--crops", help="save the re-crops here (.npz); reused when they are of the same faces and scenes")
+    p.add_argument("--detections", help="save the faces found here (.npz); reused for the same faces and scenes")
     p.set_defaults(func=_cmd_recrop)
 
     p = sub.add_parser("prepare", help="convert a dataset into the labelled npz contract")

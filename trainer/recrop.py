@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from albumsum.core.faces import Detector, MTCNNDetector, align_crop, frame_to_decoded, select
+from albumsum.core.faces import Detector, Face, MTCNNDetector, align_crop, frame_to_decoded, select
 from albumsum.core.inference import Embedder
 from trainer.progress import Progress
 
@@ -71,27 +71,34 @@ def place(face: np.ndarray, size: int, angle: float, rng: np.random.Generator) -
 
 def recrop(
     faces: np.ndarray,
-    detector: Detector,
+    detector: Detector | None,
     seed: int = 0,
     sizes: Sequence[int] = SIZES,
     angles: Sequence[float] = ANGLES,
     progress: bool = False,
-) -> tuple[list[Placement], list[np.ndarray | None]]:
-    """Re-cropped faces (``None`` where no face was found), one per face x size x angle."""
+    detections: Sequence[Face | None] | None = None,
+) -> tuple[list[Placement], list[np.ndarray | None], list[Face | None]]:
+    """Re-cropped faces (``None`` where no face was found), one per face x size x angle, and the
+    detected face each crop was cut from. With ``detections`` (one per scene, from an earlier run on
+    the same faces and seed) the detector is not run: the scenes are rebuilt and cropped again."""
     rng = np.random.default_rng(seed)
-    placements, crops = [], []
+    placements, crops, found_faces = [], [], []
     bar = Progress(len(faces) * len(sizes) * len(angles), "scenes", enabled=progress)
     for i, face in enumerate(faces):
         for size in sizes:
             for angle in angles:
                 scene = frame_to_decoded(np.asarray(place(face, size, angle, rng)))
-                found = select(detector.detect([scene])[0], min_score=0.9, min_size=20)
-                best = max(found, key=lambda f: f.score) if found else None
+                if detections is None:
+                    found = select(detector.detect([scene])[0], min_score=0.9, min_size=20)
+                    best = max(found, key=lambda f: f.score) if found else None
+                else:
+                    best = detections[len(crops)]
                 crops.append(None if best is None else align_crop(best, scene, size=48, thumb_size=0).crop)
+                found_faces.append(best)
                 placements.append(Placement(i, size, float(angle)))
                 bar.update()
     bar.close()
-    return placements, crops
+    return placements, crops, found_faces
 
 
 def agreement(
@@ -122,32 +129,31 @@ def agreement(
     return out
 
 
-def save_crops(path: Path, key: dict[str, int], placements: list[Placement], crops: list[np.ndarray | None]) -> None:
-    """The re-crops of one run (``None`` stored as an all-zero crop with ``found`` False)."""
-    blank = np.zeros((48, 48), np.uint8)
+def save_detections(path: Path, key: dict[str, int], detections: Sequence[Face | None]) -> None:
+    """The face found in each scene of one run (box, landmarks, score; NaN where none was)."""
+    rows = np.full((len(detections), 15), np.nan)
+    for k, f in enumerate(detections):
+        if f is not None:
+            rows[k] = [*f.box, *np.asarray(f.landmarks, np.float64).ravel(), f.score]
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        crops=np.stack([blank if c is None else c for c in crops]),
-        found=np.array([c is not None for c in crops]),
-        placements=np.array([(p.index, p.size, p.angle) for p in placements], np.float64),
-        key=np.array([key["n"], key["skip"], key["seed"]]),
-    )
+    np.savez_compressed(tmp, faces=rows, key=np.array([key["n"], key["skip"], key["seed"]]))
     os.replace(tmp, path)
 
 
-def load_crops(path: Path, key: dict[str, int]) -> tuple[list[Placement], list[np.ndarray | None]] | None:
-    """The re-crops saved by :func:`save_crops` for the same faces and scenes, else ``None``."""
+def load_detections(path: Path, key: dict[str, int]) -> list[Face | None] | None:
+    """The detections saved by :func:`save_detections` for the same faces and scenes, else ``None``."""
     if not path.is_file():
         return None
     with np.load(path) as saved:
         if saved["key"].tolist() != [key["n"], key["skip"], key["seed"]]:
-            log.info("%s holds the re-crops of other faces or scenes; detecting again", path)
+            log.info("%s holds the detections of other faces or scenes; detecting again", path)
             return None
-        placements = [Placement(int(i), int(s), float(a)) for i, s, a in saved["placements"]]
-        crops = [c if f else None for c, f in zip(saved["crops"], saved["found"], strict=True)]
-    log.info("re-crops of %d scenes read from %s", len(crops), path)
-    return placements, crops
+        rows = saved["faces"]
+    log.info("detections of %d scenes read from %s", len(rows), path)
+    return [
+        None if np.isnan(r[0]) else Face(tuple(r[:4]), r[4:14].reshape(5, 2).astype(np.float32), float(r[14]))
+        for r in rows
+    ]
 
 
 def run_recrop(
@@ -158,13 +164,14 @@ def run_recrop(
     seed: int = 0,
     device: str = "auto",
     out: str | os.PathLike[str] | None = None,
-    crops_file: str | os.PathLike[str] | None = None,
+    detections_file: str | os.PathLike[str] | None = None,
 ) -> dict[str, float]:
     """The check on ``n`` faces of a seeded shuffle of ``data``, after the first ``skip`` (faces used
     to tune the crop framing are skipped, so the figure is held out); writes JSON to ``out``.
 
-    Detection is the slow part and does not depend on the checkpoint: with ``crops_file`` the
-    re-crops are saved there, and read back by later runs on the same faces and scenes.
+    Detection is the slow part and depends on neither the checkpoint nor the crop framing: with
+    ``detections_file`` the faces found are saved there, and later runs on the same faces and
+    scenes rebuild the scenes and crop them again without the detector.
     """
     from trainer.data import load_labelled
 
@@ -173,14 +180,13 @@ def run_recrop(
     faces = test.images[pick]
     embedder = Embedder.from_file(checkpoint, device=device)
     key = {"n": n, "skip": skip, "seed": seed}
-    cached = load_crops(Path(crops_file), key) if crops_file else None
-    if cached is None:
-        detector = MTCNNDetector(device=str(embedder.device), min_face_px=20)
-        log.info("re-cropping %d faces x %d sizes x %d angles", len(faces), len(SIZES), len(ANGLES))
-        cached = recrop(faces, detector, seed + 1, progress=True)
-        if crops_file:
-            save_crops(Path(crops_file), key, *cached)
-    metrics = agreement(embedder, faces, *cached)
+    saved = load_detections(Path(detections_file), key) if detections_file else None
+    detector = None if saved is not None else MTCNNDetector(device=str(embedder.device), min_face_px=20)
+    log.info("re-cropping %d faces x %d sizes x %d angles", len(faces), len(SIZES), len(ANGLES))
+    placements, crops, found = recrop(faces, detector, seed + 1, progress=True, detections=saved)
+    if detections_file and saved is None:
+        save_detections(Path(detections_file), key, found)
+    metrics = agreement(embedder, faces, placements, crops)
     if out:
         Path(out).write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics

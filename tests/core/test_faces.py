@@ -13,6 +13,8 @@ from PIL import Image, ImageDraw
 from albumsum.core.faces import (
     EYE_DISTANCE,
     EYE_LINE,
+    EYE_TO_MOUTH,
+    FRAME_SCALE,
     Face,
     MTCNNDetector,
     align_crop,
@@ -42,8 +44,19 @@ def test_select_applies_score_and_size() -> None:
 
 def test_frame_puts_the_eyes_where_fer_has_them() -> None:
     cx, cy, side, angle = face_frame(landmarks(100, 80, 37.3))
-    assert side == pytest.approx(100, rel=0.02) and angle == pytest.approx(0)
+    assert side == pytest.approx(100 * FRAME_SCALE, rel=0.01) and angle == pytest.approx(0)
     assert cx == pytest.approx(100) and cy - side * (0.5 - EYE_LINE) == pytest.approx(80)
+
+
+def test_frame_scale_is_the_mean_estimate_unless_the_face_is_turned() -> None:
+    frontal = landmarks(100, 80, 37.3)
+    wide_eyes = frontal.copy()
+    wide_eyes[:2, 0] = 100 + (frontal[:2, 0] - 100) * 1.1  # eye distance 10 % above the mouth's estimate
+    by_mouth = 1.07 * 37.3 / EYE_TO_MOUTH
+    assert face_frame(wide_eyes)[2] == pytest.approx(FRAME_SCALE * 0.5 * (1.1 * 100 + by_mouth), rel=1e-4)
+    turned = frontal.copy()
+    turned[:2, 0] = 100 + (frontal[:2, 0] - 100) * 0.6  # eyes foreshortened: the mouth's estimate rules
+    assert face_frame(turned)[2] == pytest.approx(FRAME_SCALE * by_mouth, rel=1e-4)
 
 
 def test_align_crop_undoes_a_tilt() -> None:
@@ -61,7 +74,7 @@ def test_align_crop_undoes_a_tilt() -> None:
     assert abs(left[:, 0].mean() - right[:, 0].mean()) < 1.0  # level
     assert left[:, 0].mean() == pytest.approx(EYE_LINE * size - 0.5, abs=1.2)
     gap = right[:, 1].mean() - left[:, 1].mean()
-    assert gap == pytest.approx(EYE_DISTANCE * size, abs=1.5)
+    assert gap == pytest.approx(EYE_DISTANCE * size / FRAME_SCALE, abs=1.5)
 
 
 def test_crop_maps_landmarks_to_a_downscaled_source() -> None:

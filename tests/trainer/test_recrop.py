@@ -10,7 +10,7 @@ import torch
 
 from albumsum.core.faces import MTCNNDetector
 from trainer.data import load_labelled
-from trainer.recrop import Placement, agreement, load_crops, place, recrop, save_crops
+from trainer.recrop import Placement, agreement, load_detections, place, recrop, save_detections
 
 torch.set_num_threads(1)
 
@@ -44,20 +44,23 @@ def test_scene_keeps_its_size_and_holds_the_face() -> None:
 
 def test_mtcnn_finds_placed_fer_faces_and_crops_them(ferplus_dir: Path) -> None:
     faces = load_labelled(ferplus_dir / "valid.npz").images[:4]
-    placements, crops = recrop(faces, MTCNNDetector(), sizes=(160,), angles=(0.0,))
+    placements, crops, _ = recrop(faces, MTCNNDetector(), sizes=(160,), angles=(0.0,))
     assert [p.index for p in placements] == [0, 1, 2, 3]
     found = [c for c in crops if c is not None]
     assert len(found) >= 3 and all(c.shape == (48, 48) and c.dtype == np.uint8 for c in found)
 
 
-def test_saved_re_crops_come_back_only_for_the_same_faces_and_scenes(tmp_path: Path) -> None:
-    crops = [np.full((48, 48), 7, np.uint8), None, np.full((48, 48), 9, np.uint8)]
-    placements = [Placement(0, 96, -10.0), Placement(0, 160, 0.0), Placement(1, 256, 10.0)]
-    key = {"n": 2, "skip": 80, "seed": 0}
-    path = tmp_path / "crops.npz"
-    assert load_crops(path, key) is None
-    save_crops(path, key, placements, crops)
-    back_placements, back_crops = load_crops(path, key)
-    assert back_placements == placements
-    assert back_crops[1] is None and np.array_equal(back_crops[0], crops[0]) and np.array_equal(back_crops[2], crops[2])
-    assert load_crops(path, {**key, "skip": 0}) is None
+def test_saved_detections_crop_the_same_faces_without_the_detector(ferplus_dir: Path, tmp_path: Path) -> None:
+    faces = load_labelled(ferplus_dir / "valid.npz").images[:2]
+    placements, crops, found = recrop(faces, MTCNNDetector(), seed=3, sizes=(160,), angles=(0.0, 10.0))
+    assert any(f is not None for f in found)
+    key = {"n": 2, "skip": 0, "seed": 3}
+    path = tmp_path / "detections.npz"
+    assert load_detections(path, key) is None
+    save_detections(path, key, found)
+    assert load_detections(path, {**key, "skip": 5}) is None
+    saved = load_detections(path, key)
+    again = recrop(faces, None, seed=3, sizes=(160,), angles=(0.0, 10.0), detections=saved)
+    assert again[0] == placements
+    for a, b in zip(crops, again[1], strict=True):
+        assert (a is None and b is None) or np.array_equal(a, b)
