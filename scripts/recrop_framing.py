@@ -13,6 +13,7 @@ best with the re-crop: a zoom below 1 means the re-crop shows more than FER's fr
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import sys
 from pathlib import Path
@@ -29,28 +30,18 @@ from albumsum.core.inference import Embedder  # noqa: E402
 from trainer.data import load_labelled  # noqa: E402
 from trainer.recrop import load_detections, recrop, save_detections  # noqa: E402
 
+APP_FRAME = faces_mod.face_frame
 DATA = ROOT.parent / "shared" / "data" / "ferplus" / "valid.npz"
 SETS = {"choose (80 faces)": (80, 0), "check (300 faces)": (300, 80)}
 
 
+RULES = {"larger": 0.0, "mean": math.inf, "app": faces_mod.SCALE_AGREEMENT}  # agreement of face_frame
+
+
 def frame_with(combine: str, scale: float):
-    """``face_frame`` with another scale rule: ``larger`` of the two estimates, their ``mean``, or
-    ``app`` (the mean where they agree within 15 %, else the larger), times ``scale``."""
-
-    def frame(landmarks: np.ndarray) -> tuple[float, float, float, float]:
-        lm = np.asarray(landmarks, np.float64)
-        eye_l, eye_r, mouth = lm[0], lm[1], 0.5 * (lm[3] + lm[4])
-        eyes = 0.5 * (eye_l + eye_r)
-        angle = math.atan2(eye_r[1] - eye_l[1], eye_r[0] - eye_l[0])
-        a = np.linalg.norm(eye_r - eye_l) / faces_mod.EYE_DISTANCE
-        b = np.linalg.norm(mouth - eyes) / faces_mod.EYE_TO_MOUTH
-        agree = abs(a - b) <= faces_mod.SCALE_AGREEMENT * max(a, b)
-        estimate = {"larger": max(a, b), "mean": 0.5 * (a + b), "app": 0.5 * (a + b) if agree else max(a, b)}
-        side = max(estimate[combine] * scale, 1.0)
-        centre = eyes + np.array([-math.sin(angle), math.cos(angle)]) * side * (0.5 - faces_mod.EYE_LINE)
-        return float(centre[0]), float(centre[1]), float(side), angle
-
-    return frame
+    """The app's ``face_frame`` with another scale rule: the ``larger`` of the two estimates, their
+    ``mean``, or ``app`` (the mean where they agree within 15 %, else the larger), times ``scale``."""
+    return functools.partial(APP_FRAME, scale=scale, agreement=RULES[combine])
 
 
 def registration(originals: np.ndarray, placements, crops) -> np.ndarray:
@@ -96,7 +87,7 @@ def main() -> None:
     valid = load_labelled(DATA)
     embedder = Embedder.from_file(args.checkpoint, device="cpu")
     variants = [(c, s) for c in ("larger", "mean") for s in (1.0, 0.97, 0.94, 0.91)] + [("app", 0.91)]
-    app_frame = faces_mod.face_frame
+    app_frame = APP_FRAME
     for name, (n, skip) in SETS.items():
         faces = valid.images[np.random.default_rng(0).permutation(len(valid))[skip : skip + n]]
         before = embedder.predict(faces).proba.argmax(axis=1)

@@ -119,10 +119,14 @@ def select(faces: Sequence[Face], *, min_score: float = 0.9, min_size: float = 2
     return [f for f in faces if f.score >= min_score and f.short_side >= min_size]
 
 
-def face_frame(landmarks: np.ndarray) -> tuple[float, float, float, float]:
+def face_frame(
+    landmarks: np.ndarray, *, scale: float = FRAME_SCALE, agreement: float = SCALE_AGREEMENT
+) -> tuple[float, float, float, float]:
     """Centre (x, y), side and angle (radians) of the FER-framed square around a face.
 
-    ``landmarks`` [5, 2] in any pixel unit; the result is in that unit.
+    ``landmarks`` [5, 2] in any pixel unit; the result is in that unit. The side is ``scale`` times
+    the mean of the two scale estimates where they differ by at most ``agreement`` of the larger,
+    else the larger (``agreement=0``: always the larger; ``inf``: always the mean).
     """
     lm = np.asarray(landmarks, np.float64)
     eye_l, eye_r = lm[0], lm[1]
@@ -131,8 +135,8 @@ def face_frame(landmarks: np.ndarray) -> tuple[float, float, float, float]:
     angle = math.atan2(eye_r[1] - eye_l[1], eye_r[0] - eye_l[0])
     by_eyes, by_mouth = np.linalg.norm(eye_r - eye_l) / EYE_DISTANCE, np.linalg.norm(mouth - eyes) / EYE_TO_MOUTH
     larger = max(by_eyes, by_mouth)
-    estimate = 0.5 * (by_eyes + by_mouth) if abs(by_eyes - by_mouth) <= SCALE_AGREEMENT * larger else larger
-    side = max(FRAME_SCALE * estimate, 1.0)
+    estimate = 0.5 * (by_eyes + by_mouth) if abs(by_eyes - by_mouth) <= agreement * larger else larger
+    side = max(scale * estimate, 1.0)
     # the eye line sits EYE_LINE down the square: move from the eyes to the centre along the face's "down"
     down = np.array([-math.sin(angle), math.cos(angle)])
     centre = eyes + down * side * (0.5 - EYE_LINE)

@@ -34,7 +34,7 @@ def fake_ferplus(folder: Path, n_train: int = 200, n_valid: int = 40) -> Path:
         votes[np.arange(n), labels] = 8
         votes[np.arange(n), (labels + 1) % 8] = 2
         images = rng.integers(0, 256, (n, 48, 48), dtype=np.uint8)
-        images[:, : 6 * 1, :] = (labels * 30)[:, None, None]  # a label-dependent band: learnable
+        images[:, :6, :] = (labels * 30)[:, None, None]  # a label-dependent band: learnable
         np.savez(
             folder / f"{name}.npz",
             images=images,
