@@ -4,12 +4,14 @@ export it, list unreadable photos.
 Exit codes: 0 done; 1 failed (message on stderr); 2 bad usage; 3 the folder is not indexed yet;
 130 indexing stopped by Ctrl-C (what was done is kept: run the same command again to resume).
 Photos that cannot be read are not failures: they are recorded and listed by ``albumsum errors``.
+Settings come from the window's settings.json (File > Settings), flags override them for one run:
+the index folder, minimum face size, detection threshold, device, sub-classes and summary size.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import dataclasses
 import json
 import logging
 import signal
@@ -18,8 +20,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from albumsum.core.index import IndexStore
-from albumsum.core.userdata import IndexBusy, default_index_path, writer_lock
+from albumsum.core.album import LOADING, Album, ExportPlan, ModelPipeline
+from albumsum.core.indexer import IndexSettings
+from albumsum.core.settings import Settings, check, load_settings
+from albumsum.core.userdata import IndexBusy
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_INDEXED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -36,17 +40,18 @@ class CliError(Exception):
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("folder", type=Path, help="the photo folder (never written to)")
-    p.add_argument("--db", type=Path, help="index file (default: one per album in the user data folder)")
+    p.add_argument(
+        "--db", type=Path, help="index file (default: one per album in the settings' index folder or user data folder)"
+    )
 
 
 def _grouping(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--subclasses",
         choices=("model", "album"),
-        default="model",
-        help="sub-classes from the model's DGM sub-spaces, or EM on this album's faces",
+        help="sub-classes from the model's DGM sub-spaces, or EM on this album's faces (default: settings, model)",
     )
-    p.add_argument("--max-components", type=int, default=4, help="most EM sub-classes per emotion (album)")
+    p.add_argument("--max-components", type=int, help="most EM sub-classes per emotion (album; default: settings, 4)")
     p.add_argument("--seed", type=int, default=0, help="seed of the album EM")
 
 
@@ -78,10 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="find, embed and classify the faces of a folder (incremental, resumable)")
     _common(p)
     p.add_argument("--model", type=Path, help="model checkpoint (default: the bundled model)")
-    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1 ...")
+    p.add_argument("--device", help="auto (CUDA when available), cpu, cuda, cuda:1 ... (default: settings, auto)")
     p.add_argument("--workers", type=int, default=2, help="threads that decode and detect photos")
-    p.add_argument("--min-score", type=float, default=0.9, help="face detection probability to keep a face")
-    p.add_argument("--min-face", type=float, default=20.0, help="smallest face kept, pixels (shorter box side)")
+    p.add_argument("--min-score", type=float, help="face detection probability to keep a face (default: settings, 0.9)")
+    p.add_argument(
+        "--min-face", type=float, help="smallest face kept, px, shorter box side (default: settings, 20)"
+    )
     p.add_argument("--detect-side", type=int, default=1024, help="longest side of the image given to the detector")
     p.add_argument("--retry-errors", action="store_true", help="read unreadable photos again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -96,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contact-sheet", type=Path, metavar="PNG", help="contact sheet of the album summary")
     p.add_argument("--per-emotion", action="store_true", help="with --contact-sheet: one sheet per emotion")
     p.add_argument("--summary", type=Path, metavar="DIR", help="copies of the chosen photos plus an index page")
-    p.add_argument("--photos", type=int, default=12, help="photos in the album summary")
+    p.add_argument("--photos", type=int, help="photos in the album summary (default: settings, 12)")
     p.add_argument("--csv", type=Path, metavar="FILE", help="one row per face")
     p = sub.add_parser("errors", help="list the photos that could not be read, with reasons")
     _common(p)
@@ -186,68 +193,66 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
-def _folder(args: argparse.Namespace) -> Path:
+# flag -> setting it overrides (flags left out keep the value of settings.json)
+_OVERRIDES = {
+    "device": "device",
+    "min_face": "min_face",
+    "min_score": "min_score",
+    "subclasses": "subclass_source",
+    "max_components": "max_subclasses",
+    "photos": "summary_size",
+}
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The stored settings (settings.json in the user config folder) with the given flags over them."""
+    changes = {}
+    for flag, name in _OVERRIDES.items():
+        value = getattr(args, flag, None)
+        if value is None:
+            continue
+        try:  # a device such as cuda:1 is checked by torch, not by the settings' short list
+            changes[name] = value if name == "device" else check(name, value)
+        except ValueError as exc:
+            raise CliError(f"--{flag.replace('_', '-')}: {exc}", EXIT_USAGE) from exc
+    return dataclasses.replace(load_settings(), **changes)
+
+
+def _album(args: argparse.Namespace, **kwargs: object) -> Album:
     folder = args.folder.expanduser()
     if not folder.is_dir():
         raise CliError(f"{folder}: not a folder")
-    return folder
+    return Album(folder, _settings(args), db=args.db, seed=getattr(args, "seed", 0), **kwargs)  # type: ignore[arg-type]
 
 
-def _db(args: argparse.Namespace, folder: Path) -> Path:
-    return args.db if args.db else default_index_path(folder)
-
-
-def _open_existing(args: argparse.Namespace) -> tuple[Path, IndexStore]:
-    folder = _folder(args)
-    db = _db(args, folder)
-    if not db.is_file():
-        raise CliError(f"{folder} is not indexed yet (no {db}); run: albumsum index {folder}", EXIT_NOT_INDEXED)
-    return folder, IndexStore(db)
+def _open_existing(args: argparse.Namespace) -> Album:
+    album = _album(args)
+    if not album.is_indexed():
+        raise CliError(
+            f"{album.folder} is not indexed yet (no {album.index_path}); run: albumsum index {args.folder}",
+            EXIT_NOT_INDEXED,
+        )
+    return album
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     from albumsum.core.checkpoint import CheckpointError
-    from albumsum.core.faces import MTCNNDetector
-    from albumsum.core.indexer import IndexSettings, index_album
-    from albumsum.core.inference import Embedder, pick_device
-    from albumsum.core.resources import default_model_path
 
-    folder = _folder(args)
-    device = str(pick_device(args.device))
-    try:
-        embedder = Embedder.from_file(args.model or default_model_path(), device=device)
-    except CheckpointError as exc:
-        raise CliError(str(exc)) from exc
-    if device == "cpu":
-        import torch
-
-        from albumsum.core.workers import cpu_threads_for
-
-        torch.set_num_threads(cpu_threads_for(args.workers))
-    detector = MTCNNDetector(device=device, min_face_px=args.min_face)
-    settings = IndexSettings(
-        detect_side=args.detect_side,
-        min_score=args.min_score,
-        min_face=args.min_face,
-        workers=args.workers,
-        retry_errors=args.retry_errors,
-    )
+    defaults = IndexSettings(detect_side=args.detect_side, workers=args.workers, retry_errors=args.retry_errors)
+    album = _album(args, pipeline=ModelPipeline(args.model, args.workers), index_defaults=defaults)
     bar = ProgressBar(not args.quiet)
     last = None
-    db = _db(args, folder)
-    with contextlib.ExitStack() as stack:
+    with StopFlag() as stop:
         try:
-            stack.enter_context(writer_lock(db))
-        except IndexBusy as exc:
+            for p in album.index(should_stop=stop):
+                if p.phase != LOADING.phase:
+                    last = p
+                    bar.update(p.phase, p.done, p.total, p.faces, p.errors, p.elapsed)
+        except (CheckpointError, IndexBusy) as exc:
             raise CliError(str(exc)) from exc
-        store = stack.enter_context(IndexStore(db, folder))
-        stop = stack.enter_context(StopFlag())
-        try:
-            for last in index_album(folder, store, detector, embedder, settings, should_stop=stop):
-                bar.update(last.phase, last.done, last.total, last.faces, last.errors, last.elapsed)
         finally:
             bar.close()
-        counts = store.counts()
+    counts = album.counts()
     print(
         f"{counts['photos']} photos, {counts['faces']} faces, {counts['errors']} unreadable"
         + (f" ({last.done} read now in {last.elapsed:.1f} s)" if last and last.phase == "index" else "")
@@ -258,53 +263,28 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _groups(args: argparse.Namespace, store: IndexStore):
-    from albumsum.core.summary import album_groups, load_faces
-
-    faces = load_faces(store)
-    return faces, album_groups(faces, args.subclasses, args.max_components, args.seed)
-
-
 def cmd_summarize(args: argparse.Namespace) -> int:
     from albumsum.core.summary import summary_dict, summary_text
 
-    _, store = _open_existing(args)
-    with store:
-        faces, groups = _groups(args, store)
-        summary = summary_dict(groups, faces, store.counts())
+    data = _open_existing(args).snapshot()
+    assert data is not None
+    summary = summary_dict(data.groups, data.faces, data.counts)
     print(json.dumps(summary, indent=2) if args.json else summary_text(summary))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from albumsum.core import export
-    from albumsum.core.summary import pick_photos
-
-    if not (args.html or args.contact_sheet or args.summary or args.csv):
+    plan = ExportPlan(args.html, args.contact_sheet, args.per_emotion, args.summary, args.csv)
+    if plan.empty():
         raise CliError("nothing to export: give --html DIR, --contact-sheet PNG, --summary DIR and/or --csv FILE", 2)
-    folder, store = _open_existing(args)
-    with store:
-        faces, groups = _groups(args, store)
-        picks = pick_photos(groups, faces, args.photos)
-        written = []
-        if args.html:
-            written.append(export.write_html(args.html, store, faces, groups, folder))
-        if args.contact_sheet:
-            written += export.write_contact_sheets(args.contact_sheet, store, groups, picks, args.per_emotion)
-        if args.summary:
-            written.append(export.write_summary_folder(args.summary, picks, folder))
-        if args.csv:
-            written.append(export.write_csv(args.csv, faces, groups))
-    for path in written:
+    for path in _open_existing(args).export(plan):
         print(path)
     return EXIT_OK
 
 
 def cmd_errors(args: argparse.Namespace) -> int:
-    _, store = _open_existing(args)
-    with store:
-        for path, reason in store.errors():
-            print(f"{path}\t{reason}")
+    for path, reason in _open_existing(args).errors():
+        print(f"{path}\t{reason}")
     return EXIT_OK
 
 

@@ -14,6 +14,13 @@ FERPLUS = SHARED / "data" / "ferplus"
 ALBUM = SHARED / "data" / "album"
 
 
+@pytest.fixture(autouse=True)
+def private_app_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's settings and indexes in tmp: no test reads or writes the user's real ones."""
+    monkeypatch.setenv("ALBUMSUM_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("ALBUMSUM_DATA_DIR", str(tmp_path / "data"))
+
+
 @pytest.fixture(scope="session")
 def ferplus_dir() -> Path:
     if not (FERPLUS / "train.npz").is_file() or not (FERPLUS / "valid.npz").is_file():

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
 from albumsum.ui.delegates import PAD, ThumbDelegate
-from albumsum.ui.jobs import AlbumData
 from albumsum.ui.models import EmotionListModel, FaceListModel, Role
 from albumsum.ui.thumbs import ThumbProvider
 

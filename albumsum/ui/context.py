@@ -1,58 +1,19 @@
-"""The one explicit context (STYLE.md 6): settings, the worker runner and the face pipeline, built
-once by the app (or a test) and passed to the windows. No singletons."""
+"""The one explicit context (docs/ARCHITECTURE.md, "Conventions"): settings, the worker runner and
+the face pipeline, built once by the app (or a test) and passed to the windows. No singletons."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from albumsum.core.album import Album, ModelPipeline, PipelineFactory
 from albumsum.core.indexer import IndexSettings
 from albumsum.core.settings import Settings, load_settings, save_settings, settings_path
 from albumsum.ui.workers import ImmediatePool, Runner
 
 log = logging.getLogger(__name__)
-
-PipelineFactory = Callable[[Settings], tuple[Any, Any]]  # settings -> (detector, embedder)
-
-
-class ModelPipeline:
-    """Builds MTCNN and the embedder for the current device and face size, once per combination.
-
-    Called on a worker thread (loading a model takes seconds); a lock keeps two jobs from loading
-    it twice.
-    """
-
-    def __init__(self, model_path: Path | None = None, workers: int = 2) -> None:
-        self.model_path = model_path
-        self.workers = workers
-        self._lock = threading.Lock()
-        self._key: tuple[Any, ...] | None = None
-        self._built: tuple[Any, Any] | None = None
-
-    def __call__(self, settings: Settings) -> tuple[Any, Any]:
-        from albumsum.core.faces import MTCNNDetector
-        from albumsum.core.inference import Embedder, pick_device
-        from albumsum.core.resources import default_model_path
-
-        device = str(pick_device(settings.device))
-        key = (device, settings.min_face, self.model_path)
-        with self._lock:
-            if self._key != key or self._built is None:
-                embedder = Embedder.from_file(self.model_path or default_model_path(), device=device)
-                if device == "cpu":
-                    import torch
-
-                    from albumsum.core.workers import cpu_threads_for
-
-                    torch.set_num_threads(cpu_threads_for(self.workers))
-                self._built = (MTCNNDetector(device=device, min_face_px=settings.min_face), embedder)
-                self._key = key
-            return self._built
 
 
 @dataclass
@@ -91,9 +52,9 @@ class AppContext:
         except OSError as exc:
             log.warning("cannot save settings to %s: %s", self.settings_file, exc)
 
-    def index_settings(self) -> IndexSettings:
-        s = self.settings
-        return dataclasses.replace(self.index_defaults, min_face=s.min_face, min_score=s.min_score)
+    def open_album(self, folder: Path, db: Path | None = None) -> Album:
+        """The core album of ``folder`` under the current settings, with the shared pipeline."""
+        return Album(folder, self.settings, self.pipeline, db, self.index_defaults)
 
 
 __all__ = ["AppContext", "ImmediatePool", "ModelPipeline", "PipelineFactory"]

@@ -10,10 +10,11 @@ from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
-from albumsum.ui.jobs import AlbumData, load_photo
+from albumsum.ui.jobs import load_photo
 from albumsum.ui.models import emotion_colour, to_qimage
-from albumsum.ui.workers import Handle, Runner
+from albumsum.ui.workers import BROWSE, Handle, Runner
 
 
 class PhotoView(QWidget):
@@ -195,7 +196,12 @@ class DetailsPanel(QWidget):
         path = self.path()
         assert path is not None
         self._job = self.runner.start(
-            "photo", load_photo(path), on_result=lambda r, f=face_id: self._photo_loaded(f, r), on_error=self._failed
+            "photo",
+            load_photo(path),
+            on_result=lambda r, f=face_id: self._photo_loaded(f, r),
+            on_error=self._failed,
+            priority=BROWSE,
+            slot=f"photo-{id(self)}",
         )
 
     def _photo_loaded(self, face_id: int, result: tuple[np.ndarray, tuple[int, int]]) -> None:

@@ -3,30 +3,19 @@ with Qt's own PDF writer. Runs on a worker; writes only under the chosen folder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
+from PySide6.QtCore import QMarginsF, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QImageReader, QPageLayout, QPageSize, QPainter, QPdfWriter
 
-from albumsum.core import export
+from albumsum.core.album import Album, ExportPlan
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.index import IndexStore
-from albumsum.core.summary import Pick, album_groups, load_faces, pick_photos
+from albumsum.core.summary import Pick
+from albumsum.ui.workers import BACKGROUND, Handle, Runner
 
 KINDS = ("html", "contact_sheet", "pdf", "photos")
 PER_PAGE = 2  # photos per PDF page
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    dest: Path
-    album: Path
-    db: Path
-    source: str = "model"
-    max_components: int = 4
-    photos: int = 12
-    kinds: tuple[str, ...] = KINDS
 
 
 def write_pdf(path: Path, picks: list[Pick], album: Path, title: str) -> Path:
@@ -75,19 +64,48 @@ def _draw_photo(painter: QPainter, path: Path, box: QRectF) -> None:
     painter.drawImage(QRectF(box.x() + (box.width() - w) / 2, box.y(), w, h), image)
 
 
-def run_export(req: ExportRequest) -> list[Path]:
-    """Write the requested kinds under ``req.dest``; returns the files and folders written."""
-    written: list[Path] = []
-    with IndexStore(req.db) as store:
-        faces = load_faces(store)
-        groups = album_groups(faces, req.source, req.max_components)
-        picks = pick_photos(groups, faces, req.photos)
-        if "html" in req.kinds:
-            written.append(export.write_html(req.dest / "album", store, faces, groups, req.album))
-        if "contact_sheet" in req.kinds:
-            written += export.write_contact_sheets(req.dest / "contact_sheet.png", store, groups, picks, False)
-    if "pdf" in req.kinds:
-        written.append(write_pdf(req.dest / "summary.pdf", picks, req.album, f"{req.album.name}: album summary"))
-    if "photos" in req.kinds:
-        written.append(export.write_summary_folder(req.dest / "photos", picks, req.album))
+def run_export(album: Album, dest: Path, kinds: tuple[str, ...] = KINDS, photos: int | None = None) -> list[Path]:
+    """Write the requested kinds under ``dest`` (the album's core exports, plus the PDF); returns the
+    files and folders written."""
+    data = album.snapshot()
+    if data is None:
+        raise FileNotFoundError(f"{album.folder} is not indexed yet")
+    plan = ExportPlan(
+        html=dest / "album" if "html" in kinds else None,
+        contact_sheet=dest / "contact_sheet.png" if "contact_sheet" in kinds else None,
+        summary=dest / "photos" if "photos" in kinds else None,
+        photos=photos,
+    )
+    written = album.export(plan, data)
+    if "pdf" in kinds:
+        title = f"{album.folder.name}: album summary"
+        written.append(write_pdf(dest / "summary.pdf", album.picks(data, photos), album.folder, title))
     return written
+
+
+class Exporter(QObject):
+    """Runs exports on a worker and reports what was written, or why not."""
+
+    exported = Signal(list)  # paths written
+    message = Signal(str)  # for the status bar
+    problem = Signal(str)  # for the user
+
+    def __init__(self, runner: Runner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+
+    def start(self, album: Album, dest: Path, kinds: tuple[str, ...], photos: int) -> Handle:
+        self.message.emit(f"Exporting to {dest}…")
+        return self.runner.start(
+            "export",
+            lambda cancelled: run_export(album, dest, kinds, photos),
+            on_result=self._exported,
+            on_error=lambda exc: self.problem.emit(f"Export failed: {exc}"),
+            priority=BACKGROUND,
+        )
+
+    def _exported(self, written: list[Path]) -> None:
+        where = Path(os.path.commonpath([p.parent for p in written])) if written else Path()
+        names = [p.relative_to(where).as_posix() for p in written]  # "photos/index.html", not a second "index.html"
+        self.message.emit(f"Exported {', '.join(names)} to {where}")
+        self.exported.emit(written)

@@ -1,10 +1,15 @@
-"""The indexing bar in the status bar: progress, photos/s, faces found, ETA, and Cancel."""
+"""Indexing in the window: the bar in the status bar (progress, photos/s, faces found, ETA, and
+Cancel) and the controller that runs the album's indexer on a worker."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from albumsum.core.album import Album
 from albumsum.core.indexer import IndexProgress
+from albumsum.core.userdata import IndexBusy
+from albumsum.ui.workers import INDEX, Handle, Runner
 
 
 def describe(p: IndexProgress) -> str:
@@ -53,3 +58,63 @@ class IndexBar(QWidget):
     def stopping(self) -> None:
         self.cancel.setEnabled(False)
         self.label.setText("Stopping after this photo…")
+
+
+class IndexController(QObject):
+    """Indexes one album at a time on a worker, showing its progress in an :class:`IndexBar`."""
+
+    progress = Signal(object)  # IndexProgress
+    finished = Signal(object)  # True when it ran to the end, None when stopped or failed
+    message = Signal(str)  # for the status bar
+    problem = Signal(str)  # for the user
+
+    def __init__(self, runner: Runner, bar: IndexBar, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.bar = bar
+        self.handle: Handle | None = None
+        bar.cancel.clicked.connect(self.cancel)
+
+    def running(self) -> bool:
+        return self.handle is not None and not self.handle.done
+
+    def start(self, album: Album) -> None:
+        if self.running():
+            return
+        self.bar.start()
+        self.handle = self.runner.start(
+            "index",
+            album.index,
+            on_progress=self._progress,
+            on_result=self._indexed,
+            on_error=self._failed,
+            priority=INDEX,
+        )
+        self.handle.finished.connect(self._done)
+
+    def cancel(self) -> None:
+        if self.running():
+            assert self.handle is not None
+            self.handle.cancel()
+            self.bar.stopping()
+
+    def _progress(self, p: IndexProgress) -> None:
+        self.bar.update_progress(p)
+        self.progress.emit(p)
+
+    def _indexed(self, counts: dict[str, int]) -> None:
+        self.message.emit(f"Indexed: {counts['photos']} photos, {counts['faces']} faces, {counts['errors']} unreadable")
+
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, IndexBusy):
+            self.problem.emit("Another albumsum is indexing this album; showing what it has indexed so far.")
+        else:
+            self.problem.emit(f"Indexing stopped: {exc}")
+
+    def _done(self) -> None:
+        handle = self.handle
+        self.bar.hide()
+        stopped = handle is None or handle.cancelled()
+        if handle is not None and handle.cancelled():
+            self.message.emit("Indexing stopped; what was done is kept (View ▸ Index Again resumes).")
+        self.finished.emit(None if stopped else True)

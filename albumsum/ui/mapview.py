@@ -8,9 +8,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.projection import normalise, project
-from albumsum.ui.jobs import AlbumData
 from albumsum.ui.models import emotion_colour
 from albumsum.ui.thumbs import ThumbProvider
 from albumsum.ui.workers import Handle, Runner
@@ -207,14 +207,13 @@ class MapView(QWidget):
         if not self.stale or self.data is None:
             return
         self.stale = False
-        if self._job is not None:
-            self._job.cancel()
         faces, method = self.data.faces, self.method.currentData()
         self.canvas.set_message("Placing the faces…")
         self._job = self.runner.start(
             "projection",
             lambda cancelled: (faces, project(faces.embeddings, method)),
             on_result=self._projected,
+            slot=f"projection-{id(self)}",  # a newer projection drops this one if it has not started
         )
 
     def _projected(self, result: tuple) -> None:

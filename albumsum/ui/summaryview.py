@@ -7,10 +7,10 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.summary import Pick, pick_photos
 from albumsum.ui.browse import FaceGrid
-from albumsum.ui.jobs import AlbumData
 from albumsum.ui.models import FaceListModel, Role
 from albumsum.ui.thumbs import ThumbProvider
 

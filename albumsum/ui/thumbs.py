@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from albumsum.core.thumbs import LRUCache, load_thumbnails
-from albumsum.ui.workers import Runner
+from albumsum.ui.workers import BROWSE, Runner
 
 BATCH = 256  # thumbnails per load job
 CACHE = 1536  # decoded thumbnails kept (160 px, 32-bit: ~160 MB at most)
@@ -82,6 +82,7 @@ class ThumbProvider(QObject):
             lambda cancelled: load_images(db, newest),
             on_result=self._loaded,
             on_finished=self._done,
+            priority=BROWSE,
         )
 
     def _loaded(self, result: tuple[list[int], dict[int, QImage]]) -> None:

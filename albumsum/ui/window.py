@@ -1,35 +1,39 @@
-"""The main window: open an album, index it in the background, browse it by emotion, see a face's
-details, map the faces, summarise and export. Built over an :class:`AppContext`."""
+"""The main window: a view of an album's snapshots (docs/ARCHITECTURE.md, "The window"). Opening,
+indexing and exporting are done by small controllers over the core :class:`~albumsum.core.album.Album`:
+:class:`~albumsum.ui.session.AlbumSession`, :class:`~albumsum.ui.indexing.IndexController` and
+:class:`~albumsum.ui.export.Exporter`; the window lays out the views and wires them."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
+from albumsum.core.album import AlbumData
 from albumsum.core.indexer import IndexProgress
-from albumsum.core.userdata import IndexBusy
+from albumsum.core.settings import Settings
 from albumsum.ui.browse import BrowseView
 from albumsum.ui.context import AppContext
 from albumsum.ui.details import DetailsPanel
 from albumsum.ui.dialogs import ExportDialog, SettingsDialog
-from albumsum.ui.export import KINDS, ExportRequest, run_export
-from albumsum.ui.indexing import IndexBar
-from albumsum.ui.jobs import AlbumData, index_job, load_album
+from albumsum.ui.export import KINDS, Exporter
+from albumsum.ui.indexing import IndexBar, IndexController
 from albumsum.ui.mapview import MapView
+from albumsum.ui.menus import build_menus, fill_recent
 from albumsum.ui.problems import ProblemsPanel
+from albumsum.ui.session import AlbumSession
 from albumsum.ui.summaryview import SummaryView
-from albumsum.ui.thumbs import ThumbProvider
 from albumsum.ui.workers import Handle
 
 log = logging.getLogger(__name__)
 
 RELOAD_EVERY_S = 1.5  # while indexing, show new results this often
+TABS = ("Faces", "Map", "Summary", "Problems")
 
 
 class MainWindow(QMainWindow):
@@ -41,39 +45,39 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.album: Path | None = None
-        self.db: Path | None = None
-        self.data: AlbumData | None = None
-        self.thumbs: ThumbProvider | None = None
-        self.index_handle: Handle | None = None
-        self.load_handle: Handle | None = None
-        self._reload_again = False
-        self._last_reload = 0.0
+        self.session: AlbumSession | None = None
         self.messages: list[str] = []
         self._build()
-        self._menus()
+        self.indexer = IndexController(ctx.runner, self.index_bar, self)
+        self.exporter = Exporter(ctx.runner, self)
+        self._wire()
+        build_menus(self)
         self.setAcceptDrops(True)
         self.resize(1200, 780)
         self.setMinimumSize(760, 520)
         self._title()
 
-    # -- building ----------------------------------------------------------------------------------
+    @property
+    def data(self) -> AlbumData | None:
+        return self.session.data if self.session else None
+
     def _build(self) -> None:
-        s = self.ctx.settings
-        self.browse = BrowseView(s.thumb_size)
+        s, runner = self.ctx.settings, self.ctx.runner
+        self.browse, self.map = BrowseView(s.thumb_size), MapView(runner)
+        self.summary, self.problems = SummaryView(s.thumb_size), ProblemsPanel()
         self.browse.set_source(s.subclass_source)
-        self.map = MapView(self.ctx.runner)
         self.map.set_method(s.projection)
-        self.summary = SummaryView(s.thumb_size)
         self.summary.set_count(s.summary_size)
-        self.problems = ProblemsPanel()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.browse, "Faces")
-        self.tabs.addTab(self.map, "Map")
-        self.tabs.addTab(self.summary, "Summary")
-        self.tabs.addTab(self.problems, "Problems")
+        for view, name in (
+            (self.browse, "Faces"),
+            (self.map, "Map"),
+            (self.summary, "Summary"),
+            (self.problems, "Problems"),
+        ):
+            self.tabs.addTab(view, name)
         self.setCentralWidget(self.tabs)
-        self.details = DetailsPanel(self.ctx.runner)
+        self.details = DetailsPanel(runner)
         self.dock = QDockWidget("Face details")
         self.dock.setObjectName("details")
         self.dock.setWidget(self.details)
@@ -81,53 +85,25 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [380], Qt.Orientation.Horizontal)
         self.index_bar = IndexBar()
-        self.index_bar.cancel.clicked.connect(self.cancel_indexing)
         self.statusBar().addPermanentWidget(self.index_bar)
+
+    def _wire(self) -> None:
         for view in (self.browse, self.summary):
             view.faceSelected.connect(self.details.show_face)
             view.faceSelected.connect(self.map.canvas.select)
         self.browse.faceActivated.connect(self._face_activated)
         self.map.faceClicked.connect(self._map_clicked)
-        self.browse.sourceChanged.connect(lambda v: self._set_setting(subclass_source=v, reload=True))
+        self.browse.sourceChanged.connect(lambda v: self._set_setting(subclass_source=v))
         self.map.projectionChanged.connect(lambda v: self._set_setting(projection=v))
         self.summary.countChanged.connect(lambda v: self._set_setting(summary_size=v))
         self.summary.exportRequested.connect(self.export_dialog)
-        self.details.problem.connect(self.show_problem)
-
-    def _menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action(file, "&Open Folder…", QKeySequence.StandardKey.Open, self.open_dialog)
-        self.recent_menu = file.addMenu("Open &Recent")
-        self._fill_recent()
-        file.addSeparator()
-        self._action(file, "&Export…", "Ctrl+E", self.export_dialog)
-        self._action(file, "&Settings…", QKeySequence.StandardKey.Preferences, self.settings_dialog, "Ctrl+,")
-        file.addSeparator()
-        self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close, "Ctrl+Q")
-        view = bar.addMenu("&View")
-        for k, name in enumerate(("&Faces", "&Map", "&Summary", "&Problems")):
-            self._action(view, name, f"Ctrl+{k + 1}", lambda k=k: self.show_tab(k))
-        view.addSeparator()
-        self._action(view, "&Index Again", "F5", self.start_indexing)
-        self._action(view, "Stop Indexing", "Ctrl+.", self.cancel_indexing)
-
-    def _action(self, menu, text: str, key, slot, fallback: str | None = None) -> QAction:
-        action = QAction(text, self)
-        keys = QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey) else [QKeySequence(key)]
-        if fallback and QKeySequence(fallback) not in keys:  # a duplicate makes the shortcut ambiguous
-            keys = [*keys, QKeySequence(fallback)]
-        action.setShortcuts(keys)
-        action.triggered.connect(lambda *_: slot())
-        menu.addAction(action)
-        return action
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.ctx.settings.recent_albums:
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda *_, p=path: self.open_album(Path(p)))
-        self.recent_menu.setEnabled(bool(self.ctx.settings.recent_albums))
+        for source in (self.details, self.indexer, self.exporter):
+            source.problem.connect(self.show_problem)
+        for source in (self.indexer, self.exporter):
+            source.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.indexer.progress.connect(self._progress)
+        self.indexer.finished.connect(self._index_done)
+        self.exporter.exported.connect(self.exported)
 
     def show_tab(self, k: int) -> None:
         self.tabs.setCurrentIndex(k)
@@ -136,17 +112,13 @@ class MainWindow(QMainWindow):
             self.browse.emotions.setFocus()
 
     def _title(self) -> None:
-        name = f" — {self.album.name}" if self.album else ""
-        busy = " (indexing…)" if self.indexing() else ""
-        self.setWindowTitle(f"albumsum{name}{busy}")
+        name = f" — {self.session.album.folder.name}" if self.session else ""
+        self.setWindowTitle(f"albumsum{name}{' (indexing…)' if self.indexer.running() else ''}")
 
-    # -- opening and indexing ----------------------------------------------------------------------
+    # -- the album ---------------------------------------------------------------------------------
     def open_dialog(self) -> None:
-        start = (
-            str(self.album.parent)
-            if self.album
-            else QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-        )
+        pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+        start = str(self.session.album.folder.parent) if self.session else pictures
         folder = QFileDialog.getExistingDirectory(self, "Open a photo folder", start)
         if folder:
             self.open_album(Path(folder))
@@ -157,103 +129,47 @@ class MainWindow(QMainWindow):
         if not folder.is_dir():
             self.show_problem(f"{folder} is not a folder.")
             return False
-        self.cancel_indexing()
-        if self.thumbs is not None:
-            self.thumbs.close()
-        self.album = folder.resolve()
-        self.db = db or self.ctx.settings.index_path(self.album)
-        self.thumbs = ThumbProvider(self.db, self.ctx.runner, self)
-        self.data = None
-        self.details.set_album(self.album, None)
+        self.indexer.cancel()
+        if self.session is not None:
+            self.session.close()
+        self.session = AlbumSession(self.ctx.open_album(folder, db), self.ctx.runner, self)
+        self.session.loaded.connect(self._loaded)
+        self.session.problem.connect(self.show_problem)
+        self.details.set_album(self.session.album.folder, None)
         self.details.clear()
-        self.ctx.update_settings(self.ctx.settings.with_recent(self.album))
-        self._fill_recent()
-        self.reload()
+        self.ctx.update_settings(self.ctx.settings.with_recent(self.session.album.folder))
+        fill_recent(self)
+        self.session.reload()
         if index:
             self.start_indexing()
         return True
 
-    def indexing(self) -> bool:
-        return self.index_handle is not None and not self.index_handle.done
-
     def start_indexing(self) -> None:
-        if self.album is None or self.db is None or self.indexing():
-            return
-        ctx, settings = self.ctx, self.ctx.settings
-        job = index_job(self.album, self.db, ctx.index_settings(), lambda: ctx.pipeline(settings))
-        self.index_bar.start()
-        self.index_handle = ctx.runner.start(
-            "index", job, on_progress=self._progress, on_result=self._indexed, on_error=self._index_failed
-        )
-        self.index_handle.finished.connect(self._index_done)
-        self._title()
+        if self.session is not None:
+            self.indexer.start(self.session.album)
+            self._title()
 
     def cancel_indexing(self) -> None:
-        if self.indexing():
-            assert self.index_handle is not None
-            self.index_handle.cancel()
-            self.index_bar.stopping()
+        self.indexer.cancel()
 
     def _progress(self, p: IndexProgress) -> None:
-        self.index_bar.update_progress(p)
-        if p.faces and time.monotonic() - self._last_reload > RELOAD_EVERY_S:
-            self.reload()
+        if self.session and p.faces and time.monotonic() - self.session.last_read > RELOAD_EVERY_S:
+            self.session.reload()
 
-    def _indexed(self, counts: dict[str, int]) -> None:
-        self.statusBar().showMessage(
-            f"Indexed: {counts['photos']} photos, {counts['faces']} faces, {counts['errors']} unreadable", 10000
-        )
-
-    def _index_failed(self, exc: Exception) -> None:
-        if isinstance(exc, IndexBusy):
-            self.show_problem("Another albumsum is indexing this album; showing what it has indexed so far.")
-        else:
-            self.show_problem(f"Indexing stopped: {exc}")
-
-    def _index_done(self) -> None:
-        handle = self.index_handle
-        self.index_bar.hide()
+    def _index_done(self, complete: bool | None) -> None:
         self._title()
-        if handle is not None and handle.cancelled():
-            self.statusBar().showMessage("Indexing stopped; what was done is kept (View ▸ Index Again resumes).")
-        self.reload()
-        self.indexingFinished.emit(None if handle is None or handle.cancelled() else True)
+        if self.session is not None:
+            self.session.reload()
+        self.indexingFinished.emit(complete)
 
-    # -- showing the index -------------------------------------------------------------------------
-    def reload(self) -> None:
-        """Read the index again on a worker (one at a time; a request meanwhile runs after it)."""
-        if self.db is None:
-            return
-        if self.load_handle is not None and not self.load_handle.done:
-            self._reload_again = True
-            return
-        self._last_reload = time.monotonic()
-        s = self.ctx.settings
-        db, album = self.db, self.album
-        self.load_handle = self.ctx.runner.start(
-            "load",
-            load_album(db, s.subclass_source, s.max_subclasses),
-            on_result=lambda data: self._loaded(album, data),
-            on_error=lambda exc: self.show_problem(f"Cannot read the index {db}: {exc}"),
-            on_finished=self._load_finished,
-        )
-
-    def _load_finished(self) -> None:
-        if self._reload_again:
-            self._reload_again = False
-            QTimer.singleShot(0, self.reload)
-
-    def _loaded(self, album: Path | None, data: AlbumData | None) -> None:
-        if data is None or album != self.album or self.thumbs is None:
-            return
-        self.data = data
-        self.browse.set_data(data, self.thumbs)
-        self.details.set_album(self.album, data)
-        self.summary.set_data(data, self.thumbs)
-        self.map.set_data(data, self.thumbs)
-        self.problems.set_errors(self.album, data.errors)
-        n = len(data.errors)
-        self.tabs.setTabText(3, f"Problems ({n})" if n else "Problems")
+    def _loaded(self, data: AlbumData) -> None:
+        assert self.session is not None
+        thumbs, folder = self.session.thumbs, self.session.album.folder
+        for view in (self.browse, self.summary, self.map):
+            view.set_data(data, thumbs)
+        self.details.set_album(folder, data)
+        self.problems.set_errors(folder, data.errors)
+        self.tabs.setTabText(3, f"Problems ({len(data.errors)})" if data.errors else "Problems")
         self.dataLoaded.emit(data)
 
     def _face_activated(self, face_id: int) -> None:
@@ -266,71 +182,44 @@ class MainWindow(QMainWindow):
         self.browse.select_face(face_id)
 
     # -- settings, export, problems ----------------------------------------------------------------
-    def _set_setting(self, reload: bool = False, **changes) -> None:
-        import dataclasses
-
-        self.ctx.update_settings(dataclasses.replace(self.ctx.settings, **changes))
-        if reload:
-            self.reload()
+    def _set_setting(self, **changes) -> None:
+        self.apply_settings(dataclasses.replace(self.ctx.settings, **changes))
 
     def settings_dialog(self) -> None:
         dialog = SettingsDialog(self.ctx.settings, self)
-        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
-            return
-        try:
-            new = dialog.values()
-        except ValueError as exc:
-            self.show_problem(f"Settings not saved: {exc}")
-            return
-        self.apply_settings(new)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            try:
+                self.apply_settings(dialog.values())
+            except ValueError as exc:
+                self.show_problem(f"Settings not saved: {exc}")
 
-    def apply_settings(self, new) -> None:
+    def apply_settings(self, new: Settings) -> None:
         old = self.ctx.settings
         self.ctx.update_settings(new)
         self.browse.set_source(new.subclass_source)
         self.summary.set_count(new.summary_size)
         self.map.set_method(new.projection)
-        if (new.subclass_source, new.max_subclasses, new.summary_size) != (
-            old.subclass_source,
-            old.max_subclasses,
-            old.summary_size,
-        ):
-            self.reload()
-        if new.index_location != old.index_location and self.album is not None:
-            self.open_album(self.album)
-
-    def default_export_dir(self) -> Path:
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        return Path(docs or Path.home()) / "albumsum" / (self.album.name if self.album else "album")
+        if self.session is None:
+            return
+        self.session.album.settings = new
+        if new.index_location != old.index_location:
+            self.open_album(self.session.album.folder)
+        elif (new.subclass_source, new.max_subclasses) != (old.subclass_source, old.max_subclasses):
+            self.session.reload()
 
     def export_dialog(self) -> None:
-        if self.album is None or self.data is None or not len(self.data.faces):
+        if self.session is None or self.data is None or not len(self.data.faces):
             self.show_problem("Nothing to export yet: open and index a folder with faces first.")
             return
-        dialog = ExportDialog(self.default_export_dir(), self)
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog = ExportDialog(Path(docs or Path.home()) / "albumsum" / self.session.album.folder.name, self)
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
             self.export_to(dialog.folder(), dialog.kinds())
 
     def export_to(self, dest: Path, kinds: tuple[str, ...] = KINDS) -> Handle | None:
-        if self.album is None or self.db is None:
+        if self.session is None:
             return None
-        s = self.ctx.settings
-        req = ExportRequest(
-            dest, self.album, self.db, s.subclass_source, s.max_subclasses, self.summary.count.value(), kinds
-        )
-        self.statusBar().showMessage(f"Exporting to {dest}…")
-        return self.ctx.runner.start(
-            "export", lambda cancelled: run_export(req), on_result=self._exported, on_error=self._export_failed
-        )
-
-    def _exported(self, written: list[Path]) -> None:
-        where = Path(os.path.commonpath([p.parent for p in written])) if written else Path()
-        names = [p.relative_to(where).as_posix() for p in written]  # "photos/index.html", not a second "index.html"
-        self.statusBar().showMessage(f"Exported {', '.join(names)} to {where}", 15000)
-        self.exported.emit(written)
-
-    def _export_failed(self, exc: Exception) -> None:
-        self.show_problem(f"Export failed: {exc}")
+        return self.exporter.start(self.session.album, dest, kinds, self.summary.count.value())
 
     def show_problem(self, text: str) -> None:
         """Tell the user (a message box that does not block the window) and keep going."""
@@ -355,8 +244,8 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.thumbs is not None:
-            self.thumbs.close()
+        if self.session is not None:
+            self.session.close()
         if not self.ctx.runner.shutdown():
             log.warning("a background job did not stop in time")
         event.accept()

@@ -5,6 +5,11 @@ A job is ``job(cancelled) -> value`` or a generator: each yielded item is delive
 the generator's return value as ``result``. ``cancelled()`` turns true after :meth:`Handle.cancel`;
 generators are also closed between items, so a core generator stops cleanly. Every exception is
 caught and delivered as ``error``: a failing job never takes the window down.
+
+Each job has a priority (:data:`BROWSE` ahead of :data:`SNAPSHOT`, :data:`BACKGROUND` and
+:data:`INDEX`), so that what the user looks at is never queued behind background work, and may name
+a ``slot``: starting a job in a slot cancels the one before it there, and a job cancelled before it
+started is dropped without running (a superseded map projection never runs).
 """
 
 from __future__ import annotations
@@ -21,6 +26,12 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 log = logging.getLogger(__name__)
 
 Job = Callable[[Callable[[], bool]], Any]
+
+# pool priorities: higher runs first among the jobs waiting for a thread
+BROWSE = 30  # thumbnails and photos on screen
+SNAPSHOT = 20  # reading the index for the views
+BACKGROUND = 10  # map projections, exports
+INDEX = 0  # indexing (long; one thread)
 
 
 class Handle(QObject):
@@ -83,6 +94,8 @@ class _Task(QRunnable):
     def run(self) -> None:
         h = self.handle
         try:
+            if h.cancelled():  # superseded or shut down while it waited: drop it
+                return
             out = self.job(h.cancelled)
             if inspect.isgenerator(out):
                 out = self._drain(out)
@@ -108,7 +121,7 @@ class _Task(QRunnable):
 class ImmediatePool:
     """A stand-in for ``QThreadPool`` that runs each job at once on the calling thread (tests)."""
 
-    def start(self, runnable: QRunnable) -> None:
+    def start(self, runnable: QRunnable, priority: int = 0) -> None:
         runnable.run()
 
     def waitForDone(self, msecs: int = -1) -> bool:
@@ -122,6 +135,7 @@ class Runner(QObject):
         super().__init__()
         self.pool = pool if pool is not None else QThreadPool.globalInstance()
         self.active: set[Handle] = set()
+        self.slots: dict[str, Handle] = {}
 
     def start(
         self,
@@ -132,8 +146,16 @@ class Runner(QObject):
         on_result: Callable[[Any], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         on_finished: Callable[[], None] | None = None,
+        priority: int = BACKGROUND,
+        slot: str | None = None,
     ) -> Handle:
+        """Run ``job`` on the pool; with a ``slot``, the job started there before is cancelled."""
         handle = Handle(name)
+        if slot is not None:
+            previous = self.slots.get(slot)
+            if previous is not None:
+                previous.cancel()
+            self.slots[slot] = handle
         for signal, slot in (
             (handle.progress, on_progress),
             (handle.result, on_result),
@@ -144,11 +166,14 @@ class Runner(QObject):
                 signal.connect(slot)
         handle.finished.connect(lambda: self._forget(handle))
         self.active.add(handle)
-        self.pool.start(_Task(job, handle))
+        self.pool.start(_Task(job, handle), priority)
         return handle
 
     def _forget(self, handle: Handle) -> None:
         self.active.discard(handle)
+        for slot, h in list(self.slots.items()):
+            if h is handle:
+                del self.slots[slot]
 
     def shutdown(self, msecs: int = 15000) -> bool:
         """Cancel every job and wait for the pool; ``False`` when a job did not stop in time."""

@@ -108,3 +108,29 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, int, bytes]]:
                 data = p.read_bytes()
             out[str(p.relative_to(root))] = (st.st_mode, st.st_mtime_ns, data)
     return out
+
+
+def fake_mtcnn(monkeypatch) -> list[float]:
+    """Make the app's pipeline build a :class:`FakeDetector` instead of MTCNN; returns the list of the
+    minimum face sizes it was built with."""
+    import albumsum.core.faces
+
+    built: list[float] = []
+
+    class BuiltFake(FakeDetector):
+        def __init__(self, device: str = "cpu", min_face_px: float = 20.0) -> None:
+            super().__init__()
+            built.append(min_face_px)
+
+    monkeypatch.setattr(albumsum.core.faces, "MTCNNDetector", BuiltFake)
+    return built
+
+
+def write_settings(config_dir: Path, **values) -> Path:
+    """A settings.json as the window writes it, with ``values``."""
+    import json
+
+    path = config_dir / "settings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(values), encoding="utf-8")
+    return path

@@ -41,8 +41,8 @@ class SlowDetector(FakeDetector):
         return super().detect(images)
 
 
-def make_context(tmp_path: Path, detector=None, pool=None) -> AppContext:
-    embedder = make_embedder()
+def make_context(tmp_path: Path, detector=None, pool=None, embedder=None) -> AppContext:
+    embedder = embedder or make_embedder()
     det = detector or FakeDetector()
     pool = pool or QThreadPool()
     return AppContext.create(

@@ -91,9 +91,11 @@ class DeferredPool:
 
     def __init__(self) -> None:
         self.jobs: list = []
+        self.priorities: list[int] = []
 
-    def start(self, runnable) -> None:
+    def start(self, runnable, priority: int = 0) -> None:
         self.jobs.append(runnable)
+        self.priorities.append(priority)
 
     def waitForDone(self, msecs: int = -1) -> bool:
         return True
@@ -114,6 +116,25 @@ def test_cancel_stops_a_generator_between_items(qtbot) -> None:
     handle = runner.start("gen", job, on_progress=lambda k: (got.append(k), k == 2 and handle.cancel()))
     pool.jobs[0].run()
     assert got == [0, 1, 2] and closed == [True] and handle.cancelled()
+
+
+def test_a_job_superseded_in_its_slot_is_dropped_before_it_runs(qtbot) -> None:
+    from albumsum.ui.workers import BACKGROUND, BROWSE
+
+    pool = DeferredPool()
+    runner = Runner(pool)
+    ran: list[str] = []
+    results: list[str] = []
+    first = runner.start("map", lambda c: ran.append("old") or "old", on_result=results.append, slot="map")
+    second = runner.start("map", lambda c: ran.append("new") or "new", on_result=results.append, slot="map")
+    runner.start("thumbs", lambda c: None, priority=BROWSE)
+    assert first.cancelled() and not second.cancelled()
+    assert pool.priorities == [BACKGROUND, BACKGROUND, BROWSE]
+    for task in pool.jobs:
+        task.run()
+    qtbot.waitUntil(lambda: first.done and second.done)
+    assert ran == ["new"] and results == ["new"]  # the superseded job never ran
+    assert not runner.slots and not runner.active
 
 
 @pytest.mark.parametrize("value", ["auto", "cpu", "cuda"])

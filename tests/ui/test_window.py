@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+import torch
+from PySide6.QtCore import QPoint, Qt
 
+from albumsum import cli
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.faces import THUMB_SIZE
+from albumsum.core.summary import album_groups
 from albumsum.ui.models import Role
 from albumsum.ui.window import MainWindow
+from tests.core.helpers import fake_mtcnn, make_embedder, write_checkpoint, write_settings
 from tests.ui.conftest import SlowDetector, make_album, make_context
 
 WAIT = 20000
@@ -76,7 +81,7 @@ def test_keyboard_moves_from_the_emotions_to_the_grid_and_back(qtbot, window: Ma
         qtbot.keyClick(grid, Qt.Key.Key_Return)
     assert seen.args[0] == grid.model().index(0).data(Role.FACE_ID)
     qtbot.keyClick(grid, Qt.Key.Key_Escape)
-    assert window.browse.emotions.hasFocus() or not window.isActiveWindow()
+    assert window.focusWidget() is window.browse.emotions
 
 
 def test_cancel_mid_way_keeps_what_was_done(qtbot, tmp_path: Path) -> None:
@@ -106,23 +111,14 @@ def test_map_places_every_face(qtbot, window: MainWindow, album: Path) -> None:
     canvas = window.map.canvas
     qtbot.waitUntil(lambda: len(canvas.ids) == 7, timeout=WAIT)
     assert canvas.points.min() >= 0 and canvas.points.max() <= 1
-    x, y = canvas._xy()[3]
+    xy = canvas._xy()
+    gaps = np.linalg.norm(xy[:, None] - xy[None], axis=2) + np.eye(len(xy)) * 1e9
+    k = int(gaps.min(axis=1).argmax())  # the point farthest from its neighbours: a click there is unambiguous
+    assert gaps[k].min() > 3
     with qtbot.waitSignal(window.map.faceClicked, timeout=WAIT) as clicked:
-        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.rect().topLeft() + _point(x, y))
-    assert clicked.args[0] == int(canvas.ids[3]) or canvas.nearest(_pointf(x, y)) != 3
-    assert window.details.face_id == clicked.args[0]
-
-
-def _point(x: float, y: float):
-    from PySide6.QtCore import QPoint
-
-    return QPoint(round(x), round(y))
-
-
-def _pointf(x: float, y: float):
-    from PySide6.QtCore import QPointF
-
-    return QPointF(round(x), round(y))
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(xy[k, 0]), round(xy[k, 1])))
+    assert clicked.args[0] == int(canvas.ids[k])
+    assert window.details.face_id == int(canvas.ids[k])
 
 
 def test_export_writes_every_kind(qtbot, window: MainWindow, album: Path, tmp_path: Path) -> None:
@@ -139,11 +135,51 @@ def test_export_writes_every_kind(qtbot, window: MainWindow, album: Path, tmp_pa
     assert window.ctx.settings.summary_size == 4
 
 
-def test_album_subclasses_switch_reloads_the_groups(qtbot, window: MainWindow, album: Path) -> None:
+def test_album_subclasses_switch_reloads_the_groups(qtbot, tmp_path: Path, album: Path) -> None:
+    embedder = make_embedder()
+    for gmm in embedder.checkpoint["subclasses"].values():  # every face in the model's sub-class 1
+        gmm["weights"] = torch.tensor([1e-6, 1 - 1e-6])
+    window = MainWindow(make_context(tmp_path, embedder=embedder))
+    qtbot.addWidget(window)
+    window.show()
     open_and_index(qtbot, window, album)
+    faces = window.data.faces
+    model = _layout(album_groups(faces, "model"))
+    fitted = _layout(album_groups(faces, "album", window.ctx.settings.max_subclasses))
+    assert model == _layout(window.data.groups) and model != fitted  # the switch has something to show
     with qtbot.waitSignal(window.dataLoaded, timeout=WAIT):
         window.browse.source.setCurrentIndex(window.browse.source.findData("album"))
     assert window.ctx.settings.subclass_source == "album"
+    assert _layout(window.data.groups) == fitted
+    shown = [g for g in window.data.groups if g.emotion == window.browse.emotion]
+    assert [grid.model().rowCount() for grid in window.browse.grids] == [len(g) for g in shown]
+    window.close()
+
+
+def _layout(groups) -> list[tuple[int, int, list[int]]]:
+    return [(g.emotion, g.subclass, sorted(int(i) for i in g.face_ids)) for g in groups]
+
+
+def test_the_window_and_the_cli_open_the_same_index(qtbot, tmp_path: Path, monkeypatch, capsys) -> None:
+    """Done-when of issue 12: one settings.json, one index, whichever opens the album."""
+    album = make_album(tmp_path / "album")
+    chosen = tmp_path / "indexes"
+    write_settings(tmp_path / "config", index_location=str(chosen), min_face=30)
+    fake_mtcnn(monkeypatch)
+    model = write_checkpoint(tmp_path / "m.pt")
+    argv = ["index", str(album), "--model", str(model), "--device", "cpu", "--quiet", "--workers", "0"]
+    assert cli.main(argv) == cli.EXIT_OK
+    (db,) = chosen.glob("*.sqlite")
+    window = MainWindow(make_context(tmp_path))
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.dataLoaded, timeout=WAIT):
+        window.open_album(album, index=False)
+    assert window.session.album.index_path == db
+    assert len(window.data.faces) == 7 and window.data.counts["photos"] == 6  # what the CLI indexed
+    capsys.readouterr()
+    assert cli.main(["summarize", str(album), "--json"]) == cli.EXIT_OK
+    assert json.loads(capsys.readouterr().out)["faces"] == len(window.data.faces)
+    window.close()
 
 
 def test_an_unreadable_folder_is_a_message_not_a_crash(qtbot, window: MainWindow, tmp_path: Path) -> None:

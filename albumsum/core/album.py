@@ -1,0 +1,217 @@
+"""One album, Qt-free: the layer that both the ``albumsum`` command and the window stand on
+(docs/ARCHITECTURE.md, "The album layer").
+
+An :class:`Album` is opened from a folder, the settings and a model. It owns
+
+- the index location: :func:`index_location`, the one rule (``--db``, else the settings' index
+  folder, else the user data folder);
+- the face pipeline, built once per (device, minimum face size, model) by :class:`ModelPipeline`;
+- :meth:`Album.index`, the indexer's generator of progress records;
+- :meth:`Album.snapshot`, the faces, groups, counts and problems as the views and exports read them;
+- :meth:`Album.export`, the files of an :class:`ExportPlan`.
+
+The CLI parses its arguments into settings over ``settings.json`` and calls these; the window is a
+view of the snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import threading
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from albumsum.core.groups import Group
+from albumsum.core.index import IndexStore
+from albumsum.core.indexer import IndexProgress, IndexSettings, index_album
+from albumsum.core.settings import Settings
+from albumsum.core.summary import AlbumFaces, Pick, album_groups, load_faces, pick_photos
+from albumsum.core.userdata import writer_lock
+
+PipelineFactory = Callable[[Settings], tuple[Any, Any]]  # settings -> (detector, embedder)
+LOADING = IndexProgress("model", 0, 0, 0, 0)  # first record of an indexing run: the model is loading
+
+
+def index_location(
+    folder: str | os.PathLike[str], settings: Settings, db: str | os.PathLike[str] | None = None
+) -> Path:
+    """Where the index of ``folder`` lives: ``db`` when given, else the settings' rule (the chosen
+    index folder, or the user data folder)."""
+    return Path(db).expanduser() if db else settings.index_path(folder)
+
+
+class ModelPipeline:
+    """Builds MTCNN and the embedder for the settings' device and face size, once per combination.
+
+    Safe to call from worker threads (loading a model takes seconds): a lock keeps two jobs from
+    loading it twice.
+    """
+
+    def __init__(self, model_path: Path | None = None, workers: int = 2) -> None:
+        self.model_path = model_path
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
+        self._built: tuple[Any, Any] | None = None
+
+    def __call__(self, settings: Settings) -> tuple[Any, Any]:
+        from albumsum.core.faces import MTCNNDetector
+        from albumsum.core.inference import Embedder, pick_device
+        from albumsum.core.resources import default_model_path
+
+        device = str(pick_device(settings.device))
+        key = (device, settings.min_face, self.model_path)
+        with self._lock:
+            if self._key != key or self._built is None:
+                embedder = Embedder.from_file(self.model_path or default_model_path(), device=device)
+                if device == "cpu":
+                    import torch
+
+                    from albumsum.core.workers import cpu_threads_for
+
+                    torch.set_num_threads(cpu_threads_for(self.workers))
+                self._built = (MTCNNDetector(device=device, min_face_px=settings.min_face), embedder)
+                self._key = key
+            return self._built
+
+
+@dataclass(frozen=True, eq=False)
+class AlbumData:
+    """One snapshot of an album's index: what the views, the summary and the exports show."""
+
+    faces: AlbumFaces
+    groups: list[Group]
+    counts: dict[str, int]
+    errors: list[tuple[str, str]]
+
+    def emotion_counts(self) -> list[int]:
+        return [int(np.sum(self.faces.emotions == c)) for c in range(8)]
+
+    @cached_property
+    def rows_by_hash(self) -> dict[str, list[int]]:
+        """Photo content hash -> the rows of its faces."""
+        rows: dict[str, list[int]] = {}
+        for r, h in enumerate(self.faces.hashes):
+            rows.setdefault(h, []).append(r)
+        return rows
+
+    @cached_property
+    def group_of(self) -> dict[int, tuple[Group, int]]:
+        """face id -> (its group, its rank there)."""
+        return {int(fid): (g, r) for g in self.groups for r, fid in enumerate(g.face_ids)}
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """What to write, each ``None`` to skip it. ``photos``: the summary size (``None``: the settings')."""
+
+    html: Path | None = None  # a folder: index.html
+    contact_sheet: Path | None = None  # a PNG file (with ``per_emotion``, one per emotion beside it)
+    per_emotion: bool = False
+    summary: Path | None = None  # a folder: copies of the chosen photos and an index.html
+    csv: Path | None = None  # a file: one row per face
+    photos: int | None = None
+
+    def empty(self) -> bool:
+        return not (self.html or self.contact_sheet or self.summary or self.csv)
+
+
+@dataclass
+class Album:
+    """A photo folder and its index under the given settings (see the module docstring).
+
+    ``settings`` may be replaced between calls (the window does when the user edits them); the
+    index location is fixed when the album is opened.
+    """
+
+    folder: Path
+    settings: Settings = field(default_factory=Settings)
+    pipeline: PipelineFactory = field(default_factory=ModelPipeline)
+    db: Path | None = None
+    index_defaults: IndexSettings = field(default_factory=IndexSettings)
+    seed: int = 0  # of the album EM
+
+    def __post_init__(self) -> None:
+        self.folder = Path(self.folder).expanduser().resolve()
+        self.db = index_location(self.folder, self.settings, self.db)
+
+    @property
+    def index_path(self) -> Path:
+        assert self.db is not None
+        return self.db
+
+    def is_indexed(self) -> bool:
+        return self.index_path.is_file()
+
+    def index_settings(self) -> IndexSettings:
+        """The indexing knobs: the run's defaults with the user's face size and threshold."""
+        s = self.settings
+        return dataclasses.replace(self.index_defaults, min_face=s.min_face, min_score=s.min_score)
+
+    def index(self, should_stop: Callable[[], bool] = lambda: False) -> Generator[IndexProgress, None, dict[str, int]]:
+        """Bring the index up to date: yields :data:`LOADING`, then the indexer's progress records;
+        returns the index's counts. Stops cleanly between photos when ``should_stop()`` turns true.
+
+        Raises :class:`albumsum.core.userdata.IndexBusy` when another process writes this index."""
+        yield LOADING
+        settings = self.index_settings()
+        detector, embedder = self.pipeline(self.settings)
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(writer_lock(self.index_path))
+            store = stack.enter_context(IndexStore(self.index_path, self.folder))
+            yield from index_album(self.folder, store, detector, embedder, settings, should_stop=should_stop)
+            return store.counts()
+
+    def snapshot(self) -> AlbumData | None:
+        """Faces, groups, counts and problems of the index (``None`` before the first indexing).
+        Reads beside a running writer."""
+        if not self.is_indexed():
+            return None
+        with IndexStore(self.index_path) as store:
+            faces = load_faces(store)
+            counts = store.counts()
+            errors = store.errors()
+        s = self.settings
+        return AlbumData(faces, album_groups(faces, s.subclass_source, s.max_subclasses, self.seed), counts, errors)
+
+    def picks(self, data: AlbumData, n: int | None = None) -> list[Pick]:
+        """The summary's photos (``n``: the settings' summary size)."""
+        return pick_photos(data.groups, data.faces, self.settings.summary_size if n is None else n)
+
+    def export(self, plan: ExportPlan, data: AlbumData | None = None) -> list[Path]:
+        """Write what ``plan`` asks (from ``data``, else a fresh snapshot); the files and folders written.
+        Nothing is written into the album."""
+        from albumsum.core import export
+
+        data = data or self.snapshot()
+        if data is None:
+            raise FileNotFoundError(f"{self.folder} is not indexed yet (no {self.index_path})")
+        picks = self.picks(data, plan.photos)
+        written: list[Path] = []
+        with IndexStore(self.index_path) as store:
+            if plan.html:
+                written.append(export.write_html(plan.html, store, data.faces, data.groups, self.folder))
+            if plan.contact_sheet:
+                written += export.write_contact_sheets(plan.contact_sheet, store, data.groups, picks, plan.per_emotion)
+        if plan.summary:
+            written.append(export.write_summary_folder(plan.summary, picks, self.folder))
+        if plan.csv:
+            written.append(export.write_csv(plan.csv, data.faces, data.groups))
+        return written
+
+    def counts(self) -> dict[str, int]:
+        """Photos, unreadable photos, contents and faces in the index."""
+        with IndexStore(self.index_path) as store:
+            return store.counts()
+
+    def errors(self) -> list[tuple[str, str]]:
+        """(path, reason) of every unreadable photo."""
+        with IndexStore(self.index_path) as store:
+            return store.errors()

@@ -1,0 +1,62 @@
+"""The open album in the window: the core :class:`~albumsum.core.album.Album`, its thumbnails and
+its latest snapshot, read again on a worker when asked (one read at a time; asks meanwhile are
+merged into one read after it)."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from albumsum.core.album import Album, AlbumData
+from albumsum.ui.thumbs import ThumbProvider
+from albumsum.ui.workers import SNAPSHOT, Handle, Runner
+
+
+class AlbumSession(QObject):
+    loaded = Signal(object)  # AlbumData
+    problem = Signal(str)
+
+    def __init__(self, album: Album, runner: Runner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.album = album
+        self.runner = runner
+        self.thumbs = ThumbProvider(album.index_path, runner, self)
+        self.data: AlbumData | None = None
+        self.last_read = 0.0  # time.monotonic() of the last read started
+        self._handle: Handle | None = None
+        self._again = False
+        self._closed = False
+
+    def reload(self) -> None:
+        """Read the snapshot again (the views get :attr:`loaded`)."""
+        if self._closed:
+            return
+        if self._handle is not None and not self._handle.done:
+            self._again = True
+            return
+        self.last_read = time.monotonic()
+        album = self.album
+        self._handle = self.runner.start(
+            "snapshot",
+            lambda cancelled: album.snapshot(),
+            on_result=self._loaded,
+            on_error=lambda exc: self.problem.emit(f"Cannot read the index {album.index_path}: {exc}"),
+            on_finished=self._finished,
+            priority=SNAPSHOT,
+        )
+
+    def _finished(self) -> None:
+        if self._again:
+            self._again = False
+            QTimer.singleShot(0, self.reload)
+
+    def _loaded(self, data: AlbumData | None) -> None:
+        if data is None or self._closed:
+            return
+        self.data = data
+        self.loaded.emit(data)
+
+    def close(self) -> None:
+        self._closed = True
+        self.thumbs.close()

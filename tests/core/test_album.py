@@ -1,0 +1,108 @@
+"""The album layer: one rule for the index location, settings.json under the CLI's flags."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from albumsum import cli
+from albumsum.core.album import Album, ExportPlan, index_location
+from albumsum.core.settings import Settings
+from albumsum.core.userdata import default_index_path
+from tests.core.helpers import (
+    FakeDetector,
+    fake_mtcnn,
+    make_embedder,
+    tree_snapshot,
+    write_checkpoint,
+    write_photo,
+    write_settings,
+)
+
+torch.set_num_threads(1)
+
+
+def two_sizes(root: Path) -> Path:
+    """Two photos whose fake face is 72 px, two whose face is 36 px."""
+    for i in range(2):
+        write_photo(root / f"big{i}.jpg", size=(160, 120), seed=i)
+        write_photo(root / f"small{i}.jpg", size=(80, 60), seed=10 + i)
+    return root
+
+
+def test_index_location_one_rule(tmp_path: Path) -> None:
+    album = tmp_path / "a"
+    assert index_location(album, Settings()) == default_index_path(album)
+    chosen = Settings(index_location=str(tmp_path / "idx"))
+    assert index_location(album, chosen) == tmp_path / "idx" / default_index_path(album).name
+    assert index_location(album, chosen, tmp_path / "x.sqlite") == tmp_path / "x.sqlite"
+    assert Album(album, chosen).index_path == index_location(album, chosen)
+
+
+def test_index_command_honours_settings_json(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Done-when of issue 12: index folder and minimum face size from settings.json, summarize finds it."""
+    album = two_sizes(tmp_path / "album")
+    idx = tmp_path / "chosen indexes"
+    write_settings(Path(os.environ["ALBUMSUM_CONFIG_DIR"]), index_location=str(idx), min_face=60)
+    built = fake_mtcnn(monkeypatch)
+    model = write_checkpoint(tmp_path / "m.pt")
+    argv = ["index", str(album), "--model", str(model), "--device", "cpu", "--quiet", "--workers", "0"]
+    assert cli.main(argv) == cli.EXIT_OK
+    assert built == [60.0]  # the detector was built with the stored size
+    written = list(idx.glob("*.sqlite"))
+    assert written == [idx / default_index_path(album).name]
+    assert not default_index_path(album).exists()  # not in the user data folder
+    capsys.readouterr()
+    assert cli.main(["summarize", str(album), "--json"]) == cli.EXIT_OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["photos"] == 4 and summary["faces"] == 2  # the 36 px faces were not kept
+
+    other = tmp_path / "flag.sqlite"
+    assert cli.main([*argv, "--db", str(other), "--min-face", "20"]) == cli.EXIT_OK  # flags beat the file
+    capsys.readouterr()
+    assert cli.main(["summarize", str(album), "--db", str(other), "--json"]) == cli.EXIT_OK
+    assert json.loads(capsys.readouterr().out)["faces"] == 4
+    assert built[-1] == 20.0
+
+
+def test_a_flag_out_of_the_settings_range_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    album = two_sizes(tmp_path / "album")
+    assert cli.main(["index", str(album), "--min-face", "2", "--quiet"]) == cli.EXIT_USAGE
+    assert "--min-face" in capsys.readouterr().err
+
+
+def test_album_index_snapshot_and_export(tmp_path: Path) -> None:
+    folder = two_sizes(tmp_path / "album")
+    embedder = make_embedder()
+    seen: list[Settings] = []
+
+    def pipeline(settings: Settings):
+        seen.append(settings)
+        return FakeDetector(), embedder
+
+    settings = Settings(min_face=30, summary_size=2)
+    album = Album(folder, settings, pipeline, tmp_path / "i.sqlite")
+    assert album.snapshot() is None and not album.is_indexed()
+    records = list(album.index())
+    assert records[0].phase == "model" and records[-1].done == records[-1].total
+    assert seen == [settings]
+    data = album.snapshot()
+    assert data is not None and len(data.faces) == 4 and data.counts["photos"] == 4
+    assert sum(len(g) for g in data.groups) == 4
+    assert {data.faces.paths[r] for r in data.rows_by_hash[data.faces.hashes[0]]} == {data.faces.paths[0]}
+    before = tree_snapshot(folder)
+    out = tmp_path / "out"
+    written = album.export(ExportPlan(html=out / "html", csv=out / "f.csv", summary=out / "s"), data)
+    assert written == [out / "html" / "index.html", out / "s" / "index.html", out / "f.csv"]
+    assert len(list((out / "s").glob("*.jpg"))) == 2  # the settings' summary size
+    assert tree_snapshot(folder) == before
+
+
+def test_export_of_an_album_not_indexed_says_so(tmp_path: Path) -> None:
+    album = Album(tmp_path, Settings(), lambda s: pytest.fail("no pipeline needed"), tmp_path / "none.sqlite")
+    with pytest.raises(FileNotFoundError, match="not indexed"):
+        album.export(ExportPlan(csv=tmp_path / "f.csv"))
