@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from albumsum.core.index import IndexStore
+from albumsum.core.index import IndexWriter
 from albumsum.ui.app import preload
 from albumsum.ui.context import AppContext, ModelPipeline
 from albumsum.ui.window import MainWindow
@@ -103,7 +103,7 @@ def bench_index(album: Path, tmp: Path) -> dict[str, float]:
 def synthetic_index(db: Path, n_faces: int, seed: int = 0) -> None:
     """``n_faces`` faces, four per photo, most of them happy (one long grid), with real JPEG thumbnails."""
     shares = np.array([0.1, 0.6, 0.08, 0.08, 0.05, 0.03, 0.03, 0.03])
-    with IndexStore(db) as store:
+    with IndexWriter(db) as store:
         write_synthetic_faces(store, n_faces, seed, shares=shares, thumbs=True)
 
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from albumsum.core.faces import Face, MTCNNDetector, align_crop, select  # noqa: E402
 from albumsum.core.images import IMAGE_EXTENSIONS, read_photo  # noqa: E402
-from albumsum.core.index import IndexStore  # noqa: E402
+from albumsum.core.index import IndexReader, IndexWriter  # noqa: E402
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end  # noqa: E402
 from albumsum.core.inference import Embedder  # noqa: E402
 from albumsum.core.workers import cpu_threads_for  # noqa: E402
@@ -98,7 +98,7 @@ def run_pipeline(album: Path, files: list[Path], args: argparse.Namespace) -> di
     detector = MTCNNDetector(device=args.device, min_face_px=20)
     with tempfile.TemporaryDirectory() as tmp:
         album = _limited(album, files, Path(tmp))
-        with IndexStore(Path(tmp) / "bench.sqlite", album) as store:
+        with IndexWriter(Path(tmp) / "bench.sqlite", album) as store:
             t = time.perf_counter()
             rss_at = {}  # resident memory (MB) after each quarter of the photos: it must not grow with the album
             for p in index_album(album, store, detector, embedder, IndexSettings(workers=args.workers)):
@@ -108,10 +108,10 @@ def run_pipeline(album: Path, files: list[Path], args: argparse.Namespace) -> di
             t = time.perf_counter()
             run_to_end(index_album(album, store, detector, embedder, IndexSettings(workers=args.workers)))
             reindex = time.perf_counter() - t
-            rows = store.query("SELECT p.path, f.x0, f.y0, f.x1, f.y1 FROM faces f JOIN photos p ON p.hash = f.hash")
+            rows = store.face_boxes()
     boxes: dict[str, list[list[float]]] = {}
-    for path, *box in rows:
-        boxes.setdefault(path, []).append(box)
+    for path, box in rows:
+        boxes.setdefault(path, []).append(list(box))
     return {"seconds": seconds, "faces": len(rows), "reindex_s": reindex, "boxes": boxes, "rss_at": rss_at}
 
 
@@ -233,16 +233,18 @@ def synthesise_phone_album(source: Path, out: Path, n: int, size: tuple[int, int
 
 def time_summarize(n_faces: int) -> dict:
     """Seconds to load, group and summarise an index of ``n_faces`` synthetic faces."""
-    from albumsum.core.summary import album_groups, load_faces, summary_dict
+    from albumsum.core.summary import album_groups, summary_dict
 
-    with tempfile.TemporaryDirectory() as tmp, IndexStore(Path(tmp) / "big.sqlite") as store:
-        write_synthetic_faces(store, n_faces)
+    with tempfile.TemporaryDirectory() as tmp:
+        with IndexWriter(Path(tmp) / "big.sqlite") as store:
+            write_synthetic_faces(store, n_faces)
         out = {}
-        for source in ("model", "album"):
-            t = time.perf_counter()
-            faces = load_faces(store)
-            summary_dict(album_groups(faces, source), faces, store.counts())
-            out[source] = time.perf_counter() - t
+        with IndexReader(Path(tmp) / "big.sqlite") as index:
+            for source in ("model", "album"):
+                t = time.perf_counter()
+                faces = index.faces()
+                summary_dict(album_groups(faces, source), faces, index.counts())
+                out[source] = time.perf_counter() - t
     return out
 
 

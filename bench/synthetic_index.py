@@ -11,13 +11,13 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from albumsum.core.index import IndexStore
+from albumsum.core.index import FaceRecord, IndexWriter, PhotoRow
 
 PER_PHOTO = 4
 
 
 def write_synthetic_faces(
-    store: IndexStore, n_faces: int, seed: int = 0, shares: np.ndarray | None = None, thumbs: bool = False
+    store: IndexWriter, n_faces: int, seed: int = 0, shares: np.ndarray | None = None, thumbs: bool = False
 ) -> None:
     """``n_faces`` faces, four per photo. The emotion is drawn from ``shares`` when given, else it is
     the posterior's argmax; sub-classes 0-2 at random; with ``thumbs``, real 96 px JPEG thumbnails."""
@@ -29,23 +29,19 @@ def write_synthetic_faces(
             buf = io.BytesIO()
             Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(buf, "JPEG", quality=85)
             jpegs.append(buf.getvalue())
+    landmarks = np.zeros((5, 2), np.float32)
+    crop = np.zeros((48, 48), np.uint8)
     with store.batch():
         for p in range(n_faces // PER_PHOTO):
             digest = f"{p:032x}"
-            store.conn.execute("INSERT INTO photos VALUES (?, 1, 1, ?, 'ok', NULL)", (f"p{p}.jpg", digest))
-            store.conn.execute("INSERT INTO contents VALUES (?, 4032, 3024, ?)", (digest, PER_PHOTO))
             emb = rng.standard_normal((PER_PHOTO, 64)).astype(np.float32)
             post = rng.dirichlet(np.ones(8), PER_PHOTO).astype(np.float32)
-            rows = []
+            records = []
             for k in range(PER_PHOTO):
                 emotion = int(rng.choice(8, p=shares)) if shares is not None else int(post[k].argmax())
                 thumb = jpegs[(PER_PHOTO * p + k) % len(jpegs)]
                 sub = int(rng.integers(0, 3))
-                blobs = (bytes(40), bytes(48 * 48), thumb, emb[k].tobytes(), post[k].tobytes())
-                rows.append((digest, k, *blobs, emotion, sub))
-            store.conn.executemany(
-                "INSERT INTO faces(hash, idx, x0, y0, x1, y1, landmarks, score, crop, crop_size, thumb,"
-                " embedding, posterior, emotion, subclass, model)"
-                " VALUES (?, ?, 0, 0, 50, 50, ?, 0.99, ?, 48, ?, ?, ?, ?, ?, 'm')",
-                rows,
-            )
+                box = (0.0, 0.0, 50.0, 50.0)
+                records.append(FaceRecord(k, box, landmarks, 0.99, crop, thumb, emb[k], post[k], emotion, sub))
+            store.put_content(digest, (4032, 3024), records, "m")
+            store.put_photo(PhotoRow(f"p{p}.jpg", 1, 1, digest, "ok", None))

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 
 from albumsum.core.groups import Group
-from albumsum.core.index import IndexStore
+from albumsum.core.index import AlbumFaces, IndexReader, IndexWriter
 from albumsum.core.indexer import IndexProgress, IndexSettings, index_album
 from albumsum.core.settings import Settings
-from albumsum.core.summary import AlbumFaces, Pick, album_groups, load_faces, pick_photos
+from albumsum.core.summary import Pick, album_groups, pick_photos
 from albumsum.core.userdata import writer_lock
 
 PipelineFactory = Callable[[Settings], tuple[Any, Any]]  # settings -> (detector, embedder)
@@ -165,7 +165,7 @@ class Album:
         detector, embedder = self.pipeline(self.settings)
         with contextlib.ExitStack() as stack:
             stack.enter_context(writer_lock(self.index_path))
-            store = stack.enter_context(IndexStore(self.index_path, self.folder))
+            store = stack.enter_context(IndexWriter(self.index_path, self.folder))
             yield from index_album(self.folder, store, detector, embedder, settings, should_stop=should_stop)
             return store.counts()
 
@@ -174,10 +174,10 @@ class Album:
         Reads beside a running writer."""
         if not self.is_indexed():
             return None
-        with IndexStore(self.index_path) as store:
-            faces = load_faces(store)
-            counts = store.counts()
-            errors = store.errors()
+        with IndexReader(self.index_path) as index:
+            faces = index.faces()
+            counts = index.counts()
+            errors = index.errors()
         s = self.settings
         return AlbumData(faces, album_groups(faces, s.subclass_source, s.max_subclasses, self.seed), counts, errors)
 
@@ -195,11 +195,11 @@ class Album:
             raise FileNotFoundError(f"{self.folder} is not indexed yet (no {self.index_path})")
         picks = self.picks(data, plan.photos)
         written: list[Path] = []
-        with IndexStore(self.index_path) as store:
+        with IndexReader(self.index_path) as index:
             if plan.html:
-                written.append(export.write_html(plan.html, store, data.faces, data.groups, self.folder))
+                written.append(export.write_html(plan.html, index, data.faces, data.groups, self.folder))
             if plan.contact_sheet:
-                written += export.write_contact_sheets(plan.contact_sheet, store, data.groups, picks, plan.per_emotion)
+                written += export.write_contact_sheets(plan.contact_sheet, index, data.groups, picks, plan.per_emotion)
         if plan.summary:
             written.append(export.write_summary_folder(plan.summary, picks, self.folder))
         if plan.csv:
@@ -208,10 +208,10 @@ class Album:
 
     def counts(self) -> dict[str, int]:
         """Photos, unreadable photos, contents and faces in the index."""
-        with IndexStore(self.index_path) as store:
-            return store.counts()
+        with IndexReader(self.index_path) as index:
+            return index.counts()
 
     def errors(self) -> list[tuple[str, str]]:
         """(path, reason) of every unreadable photo."""
-        with IndexStore(self.index_path) as store:
-            return store.errors()
+        with IndexReader(self.index_path) as index:
+            return index.errors()

@@ -20,8 +20,8 @@ from PIL import Image, ImageDraw
 
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
-from albumsum.core.index import IndexStore
-from albumsum.core.summary import AlbumFaces, Pick
+from albumsum.core.index import AlbumFaces, IndexReader
+from albumsum.core.summary import Pick
 
 log = logging.getLogger(__name__)
 
@@ -35,28 +35,15 @@ _CSS = (
 )
 
 
-def thumbnails(store: IndexStore, face_ids: Sequence[int]) -> dict[int, bytes]:
-    """Stored colour thumbnails (JPEG bytes) of the given faces."""
-    out: dict[int, bytes] = {}
-    ids = [int(i) for i in face_ids]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for fid, thumb in store.query(f"SELECT id, thumb FROM faces WHERE id IN ({marks})", tuple(chunk)):
-            if thumb:
-                out[fid] = thumb
-    return out
-
-
 def _photo_uri(album: Path, rel: str) -> str:
     return (album / rel).resolve().as_uri()
 
 
-def write_html(out_dir: Path, store: IndexStore, faces: AlbumFaces, groups: list[Group], album: Path) -> Path:
+def write_html(out_dir: Path, index: IndexReader, faces: AlbumFaces, groups: list[Group], album: Path) -> Path:
     """``out_dir/index.html``: per emotion, per sub-class, medoid-ranked thumbnails (inline) linking
     to their photos."""
     shown = [int(i) for g in groups for i in g.face_ids[:THUMBS_PER_ROW]]
-    thumbs = thumbnails(store, shown)
+    thumbs = index.thumbnails(shown)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>albumsum: {html.escape(album.name)}</title><style>{_CSS}</style></head><body>",
@@ -99,10 +86,10 @@ def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Pa
 
 
 def contact_sheet(
-    store: IndexStore, face_ids: Sequence[int], labels: Sequence[str], cols: int = 8, cell: int = 96
+    index: IndexReader, face_ids: Sequence[int], labels: Sequence[str], cols: int = 8, cell: int = 96
 ) -> Image.Image:
     """A grid of face thumbnails with a caption under each: RGB image."""
-    thumbs = thumbnails(store, face_ids)
+    thumbs = index.thumbnails(face_ids)
     rows = max(1, -(-len(face_ids) // cols))
     band = 14
     sheet = Image.new("RGB", (cols * cell, rows * (cell + band)), "white")
@@ -117,12 +104,12 @@ def contact_sheet(
 
 
 def write_contact_sheets(
-    path: Path, store: IndexStore, groups: list[Group], picks: list[Pick], per_emotion: bool
+    path: Path, index: IndexReader, groups: list[Group], picks: list[Pick], per_emotion: bool
 ) -> list[Path]:
     """One sheet of the summary picks at ``path``, or one per emotion (``<stem>-<emotion>.png``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not per_emotion:
-        sheet = contact_sheet(store, [p.face_id for p in picks], [f"{EMOTIONS[p.emotion]} {p.subclass}" for p in picks])
+        sheet = contact_sheet(index, [p.face_id for p in picks], [f"{EMOTIONS[p.emotion]} {p.subclass}" for p in picks])
         sheet.save(path)
         return [path]
     written = []
@@ -132,7 +119,7 @@ def write_contact_sheets(
             continue
         subs = [f"{name} {g.subclass}" for g in groups if g.emotion == c for _ in g.face_ids]
         out = path.with_name(f"{path.stem}-{name}{path.suffix or '.png'}")
-        contact_sheet(store, ids, subs).save(out)
+        contact_sheet(index, ids, subs).save(out)
         written.append(out)
     return written
 

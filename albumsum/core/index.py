@@ -1,6 +1,8 @@
-"""The album index: one SQLite file per album, outside the photo folder.
+"""The album index: one SQLite file per album, outside the photo folder. This module owns its schema:
+:class:`IndexWriter` (the one writer) and :class:`IndexReader` (read-only, any thread, beside the
+writer) are the only code that holds SQL.
 
-Tables (schema :data:`SCHEMA_VERSION`):
+Tables (schema :data:`SCHEMA_VERSION`; :data:`_MIGRATIONS` brings an older index up to it):
 
 - ``photos``: one row per file path (relative to the album root, POSIX separators): size, mtime,
   content hash, status ``ok`` / ``error`` and the error reason.
@@ -9,11 +11,12 @@ Tables (schema :data:`SCHEMA_VERSION`):
   all its faces or none (and is redone). Faces belong to the content, not the path, so a moved or
   renamed file keeps its faces.
 - ``faces``: box, landmarks float32 [5, 2], detection score, aligned crop uint8 [S, S], colour
-  thumbnail JPEG, embedding float32 [D], posterior float32 [C], emotion, model sub-class, and the
-  identity of the model that embedded it.
+  thumbnail JPEG, embedding float32 [D], posterior float32 [C], emotion, model sub-class, the
+  identity of the model that embedded it and of the framing its crop was cut with (schema 2; an
+  index of schema 1 was cut with :data:`LEGACY_FRAMING`).
 - ``meta``: schema version, album root, current model identity.
 
-WAL journal; one writer (this object); the caller batches commits through :meth:`IndexStore.batch`.
+WAL journal; one writer; the caller batches commits through :meth:`IndexWriter.batch`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +36,10 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+LEGACY_FRAMING = "fer-0.91-0.15"  # the framing identity of every crop an index of schema 1 holds
 
-_SCHEMA = """
+_SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS photos (
     path TEXT PRIMARY KEY,
@@ -71,6 +75,12 @@ CREATE TABLE IF NOT EXISTS faces (
 );
 """
 
+# version -> the statements that bring an index of the version before it up to it
+_MIGRATIONS: dict[int, list[str]] = {
+    1: [statement for statement in _SCHEMA_1.split(";") if statement.strip()],
+    2: ["ALTER TABLE faces ADD COLUMN framing TEXT", f"UPDATE faces SET framing = '{LEGACY_FRAMING}'"],
+}
+
 
 @dataclass(frozen=True)
 class PhotoRow:
@@ -101,136 +111,301 @@ class FaceRecord:
     subclass: int | None
 
 
-class IndexStore:
-    """The one writer of an album index (a context manager; ``close()`` when done)."""
+@dataclass(frozen=True, eq=False)
+class AlbumFaces:
+    """Every embedded face of an album. Arrays of length N: ``ids``, ``emotions``, ``subclasses``
+    (the model's), ``scores``; ``embeddings`` [N, D], ``posteriors`` [N, C], ``boxes`` [N, 4];
+    ``hashes`` and ``paths`` (one path per photo content) as lists."""
 
-    def __init__(self, path: str | os.PathLike[str], album_root: str | os.PathLike[str] | None = None) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
-        if album_root is not None:
-            with self.batch():
-                self.set_meta("album_root", str(Path(album_root).resolve()))
+    ids: np.ndarray
+    hashes: list[str]
+    paths: list[str]
+    embeddings: np.ndarray
+    posteriors: np.ndarray
+    emotions: np.ndarray
+    subclasses: np.ndarray
+    scores: np.ndarray
+    boxes: np.ndarray
 
-    def __enter__(self) -> IndexStore:
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def row(self, face_id: int) -> int:
+        return int(np.searchsorted(self.ids, face_id))
+
+    @classmethod
+    def empty(cls) -> AlbumFaces:
+        z = np.zeros(0, np.int64)
+        flat = np.zeros((0, 0), np.float32)
+        return cls(z, [], [], flat, flat, z, z, np.zeros(0), np.zeros((0, 4)))
+
+    @classmethod
+    def concat(cls, a: AlbumFaces, b: AlbumFaces) -> AlbumFaces:
+        """``a`` then ``b`` (``b``'s ids all above ``a``'s)."""
+        if not len(a) or not len(b):
+            return b if not len(a) else a
+        return cls(
+            np.concatenate([a.ids, b.ids]),
+            a.hashes + b.hashes,
+            a.paths + b.paths,
+            *(np.concatenate([x, y]) for x, y in zip(_arrays(a), _arrays(b), strict=True)),
+        )
+
+
+def _arrays(f: AlbumFaces) -> tuple[np.ndarray, ...]:
+    return f.embeddings, f.posteriors, f.emotions, f.subclasses, f.scores, f.boxes
+
+
+class _Index:
+    """What the reader and the writer both read."""
+
+    path: Path
+    _conn: sqlite3.Connection
+
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
-        self.conn.close()
+        self._conn.close()
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        row = self._conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def schema_version(self) -> int:
+        return int(self._one("PRAGMA user_version"))
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        value = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return default if value is None else value
+
+    def photos(self) -> dict[str, PhotoRow]:
+        rows = self._conn.execute("SELECT path, size, mtime_ns, hash, status, error FROM photos")
+        return {r[0]: PhotoRow(*r) for r in rows}
+
+    def content_hashes(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT hash FROM contents")]
+
+    def has_content(self, digest: str) -> bool:
+        return self._one("SELECT 1 FROM contents WHERE hash = ?", (digest,)) is not None
+
+    def content_sizes(self) -> dict[str, tuple[int, int]]:
+        """Path -> (width, height) of every photo whose faces are stored."""
+        rows = self._conn.execute("SELECT p.path, c.width, c.height FROM photos p JOIN contents c ON c.hash = p.hash")
+        return {path: (w, h) for path, w, h in rows}
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "photos": self._one("SELECT COUNT(*) FROM photos"),
+            "errors": self._one("SELECT COUNT(*) FROM photos WHERE status = 'error'"),
+            "contents": self._one("SELECT COUNT(*) FROM contents"),
+            "faces": self._one("SELECT COUNT(*) FROM faces"),
+        }
+
+    def errors(self) -> list[tuple[str, str]]:
+        return list(self._conn.execute("SELECT path, error FROM photos WHERE status = 'error' ORDER BY path"))
+
+    def integrity_ok(self) -> bool:
+        return self._one("PRAGMA integrity_check") == "ok"
+
+    def max_face_id(self) -> int:
+        return int(self._one("SELECT COALESCE(MAX(id), 0) FROM faces"))
+
+    def faces(self, after: int = 0) -> AlbumFaces:
+        """The embedded faces with an id above ``after``, ordered by id, each with the first path (by
+        name) of its photo."""
+        rows = self._conn.execute(
+            "SELECT f.id, f.hash, p.path, f.embedding, f.posterior, f.emotion, f.subclass, f.score,"
+            " f.x0, f.y0, f.x1, f.y1 FROM faces f"
+            " JOIN (SELECT hash, MIN(path) AS path FROM photos WHERE status = 'ok' GROUP BY hash) p ON p.hash = f.hash"
+            " WHERE f.embedding IS NOT NULL AND f.id > ? ORDER BY f.id",
+            (after,),
+        ).fetchall()
+        if not rows:
+            return AlbumFaces.empty()
+        cols = list(zip(*rows, strict=True))
+        return AlbumFaces(
+            ids=np.asarray(cols[0], np.int64),
+            hashes=list(cols[1]),
+            paths=list(cols[2]),
+            embeddings=np.frombuffer(b"".join(cols[3]), np.float32).reshape(len(rows), -1),
+            posteriors=np.frombuffer(b"".join(cols[4]), np.float32).reshape(len(rows), -1),
+            emotions=np.asarray(cols[5], np.int64),
+            subclasses=np.asarray(cols[6], np.int64),
+            scores=np.asarray(cols[7], np.float64),
+            boxes=np.asarray([cols[8], cols[9], cols[10], cols[11]], np.float64).T,
+        )
+
+    def face_details(self, face_ids: Sequence[int]) -> dict[int, StoredFace]:
+        """What is stored of the given faces beyond :meth:`faces`: crop, thumbnail, landmarks, models."""
+        out: dict[int, StoredFace] = {}
+        for chunk in _chunks(face_ids):
+            sql = (
+                "SELECT id, crop, crop_size, thumb, landmarks, model, framing FROM faces"
+                f" WHERE id IN ({','.join('?' * len(chunk))})"
+            )
+            for fid, crop, size, thumb, lm, model, framing in self._conn.execute(sql, chunk):
+                crop_arr = np.frombuffer(crop, np.uint8).reshape(size, size)
+                out[fid] = StoredFace(fid, crop_arr, thumb, np.frombuffer(lm, np.float32).reshape(5, 2), model, framing)
+        return out
+
+    def thumbnails(self, face_ids: Sequence[int]) -> dict[int, bytes]:
+        """Stored colour thumbnails (JPEG bytes) of the given faces that have one."""
+        out: dict[int, bytes] = {}
+        for chunk in _chunks(face_ids):
+            sql = f"SELECT id, thumb FROM faces WHERE id IN ({','.join('?' * len(chunk))}) AND thumb IS NOT NULL"
+            out.update(self._conn.execute(sql, chunk).fetchall())
+        return out
+
+    def face_boxes(self) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """(photo path, box) of every stored face, one row per path that shows it."""
+        rows = self._conn.execute("SELECT p.path, f.x0, f.y0, f.x1, f.y1 FROM faces f JOIN photos p ON p.hash = f.hash")
+        return [(path, (x0, y0, x1, y1)) for path, x0, y0, x1, y1 in rows]
+
+    def face_models(self) -> list[tuple[int, str | None, str | None]]:
+        """(face id, model identity, framing identity) of every face, by id."""
+        return list(self._conn.execute("SELECT id, model, framing FROM faces ORDER BY id"))
+
+
+@dataclass(frozen=True, eq=False)
+class StoredFace:
+    """One face's stored crop uint8 [S, S], JPEG thumbnail, landmarks [5, 2] and identities."""
+
+    id: int
+    crop: np.ndarray
+    thumb: bytes | None
+    landmarks: np.ndarray
+    model: str | None
+    framing: str | None
+
+
+def _chunks(ids: Sequence[int], n: int = 500) -> Iterator[list[int]]:
+    """``ids`` as ints, ``n`` at a time (SQLite's limit on bound parameters)."""
+    flat = [int(i) for i in ids]
+    for start in range(0, len(flat), n):
+        yield flat[start : start + n]
+
+
+class IndexReader(_Index):
+    """A read-only view of an index (a context manager), usable on any thread while the writer writes.
+
+    An index of an older schema is upgraded first (by a short-lived writer), so the queries see the
+    current schema; one of a newer albumsum is refused."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no index at {self.path}")
+        self._conn = sqlite3.connect(f"file:{os.fspath(self.path)}?mode=ro", uri=True, timeout=30.0)
+        version = self.schema_version()
+        if version != SCHEMA_VERSION:
+            self._conn.close()
+            IndexWriter(self.path).close()  # migrates, or refuses a newer schema
+            self._conn = sqlite3.connect(f"file:{os.fspath(self.path)}?mode=ro", uri=True, timeout=30.0)
+
+
+class IndexWriter(_Index):
+    """The one writer of an album index (a context manager; ``close()`` when done)."""
+
+    def __init__(self, path: str | os.PathLike[str], album_root: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+        if album_root is not None:
+            with self.batch():
+                self.set_meta("album_root", str(Path(album_root).resolve()))
+
+    def __enter__(self) -> IndexWriter:
+        return self
 
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        version = self.schema_version()
         if version > SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path}: index schema {version} is newer than this albumsum ({SCHEMA_VERSION}); upgrade albumsum"
             )
         if version < SCHEMA_VERSION:
             with self.batch():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _MIGRATIONS[step]:
+                        self._conn.execute(statement)
+                    log.info("%s: index schema %d -> %d", self.path, step - 1, step)
+                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
         """One transaction: everything inside is committed together or not at all."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        self._conn.execute("COMMIT")
 
-    # -- meta -------------------------------------------------------------------------------------
+    # -- meta and photos --------------------------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
-
-    def meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else default
-
-    # -- photos -----------------------------------------------------------------------------------
-    def photos(self) -> dict[str, PhotoRow]:
-        rows = self.conn.execute("SELECT path, size, mtime_ns, hash, status, error FROM photos")
-        return {r[0]: PhotoRow(*r) for r in rows}
+        self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def put_photo(self, row: PhotoRow) -> None:
-        self.conn.execute(
+        self._conn.execute(
             "INSERT OR REPLACE INTO photos(path, size, mtime_ns, hash, status, error) VALUES (?, ?, ?, ?, ?, ?)",
             (row.path, row.size, row.mtime_ns, row.hash, row.status, row.error),
         )
 
     def remove_photos(self, paths: list[str]) -> None:
-        self.conn.executemany("DELETE FROM photos WHERE path = ?", [(p,) for p in paths])
-
-    def content_hashes(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT hash FROM contents")]
-
-    def has_content(self, digest: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM contents WHERE hash = ?", (digest,)).fetchone() is not None
+        self._conn.executemany("DELETE FROM photos WHERE path = ?", [(p,) for p in paths])
 
     def prune_contents(self) -> int:
         """Drop contents (and their faces) that no photo path refers to any more."""
-        cur = self.conn.execute("DELETE FROM contents WHERE hash NOT IN (SELECT hash FROM photos WHERE hash NOT NULL)")
+        cur = self._conn.execute("DELETE FROM contents WHERE hash NOT IN (SELECT hash FROM photos WHERE hash NOT NULL)")
         return cur.rowcount
 
     # -- faces ------------------------------------------------------------------------------------
-    def put_content(self, digest: str, size: tuple[int, int], faces: list[FaceRecord], model: str) -> None:
-        """Store a photo content and all its faces (call inside :meth:`batch`)."""
-        self.conn.execute("DELETE FROM contents WHERE hash = ?", (digest,))
-        self.conn.execute(
+    def put_content(
+        self, digest: str, size: tuple[int, int], faces: list[FaceRecord], model: str, framing: str = LEGACY_FRAMING
+    ) -> None:
+        """Store a photo content and all its faces, cut with ``framing`` (call inside :meth:`batch`)."""
+        self._conn.execute("DELETE FROM contents WHERE hash = ?", (digest,))
+        self._conn.execute(
             "INSERT INTO contents(hash, width, height, n_faces) VALUES (?, ?, ?, ?)",
             (digest, size[0], size[1], len(faces)),
         )
-        self.conn.executemany(
+        self._conn.executemany(
             "INSERT INTO faces(hash, idx, x0, y0, x1, y1, landmarks, score, crop, crop_size, thumb, embedding,"
-            " posterior, emotion, subclass, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(digest, f.idx, *f.box, *_face_blobs(f), model) for f in faces],
+            " posterior, emotion, subclass, model, framing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(digest, f.idx, *f.box, *_face_blobs(f), model, framing) for f in faces],
         )
 
     def update_embeddings(self, rows: list[tuple[int, np.ndarray, np.ndarray, int, int | None]], model: str) -> None:
         """(face id, embedding [D], posterior [C], emotion, sub-class) for re-embedded faces."""
-        self.conn.executemany(
+        self._conn.executemany(
             "UPDATE faces SET embedding = ?, posterior = ?, emotion = ?, subclass = ?, model = ? WHERE id = ?",
             [(_f32(e), _f32(p), int(k), s, model, i) for i, e, p, k, s in rows],
         )
 
     def stale_faces(self, model: str, limit: int) -> list[tuple[int, np.ndarray]]:
         """Up to ``limit`` (face id, crop) not embedded by ``model``."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             "SELECT id, crop, crop_size FROM faces WHERE model IS NOT ? ORDER BY id LIMIT ?", (model, limit)
         )
         return [(i, np.frombuffer(c, np.uint8).reshape(s, s)) for i, c, s in rows]
 
     def count_stale(self, model: str) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM faces WHERE model IS NOT ?", (model,)).fetchone()[0]
+        return int(self._one("SELECT COUNT(*) FROM faces WHERE model IS NOT ?", (model,)))
 
-    def counts(self) -> dict[str, int]:
-        q = self.conn.execute
-        return {
-            "photos": q("SELECT COUNT(*) FROM photos").fetchone()[0],
-            "errors": q("SELECT COUNT(*) FROM photos WHERE status = 'error'").fetchone()[0],
-            "contents": q("SELECT COUNT(*) FROM contents").fetchone()[0],
-            "faces": q("SELECT COUNT(*) FROM faces").fetchone()[0],
-        }
-
-    def errors(self) -> list[tuple[str, str]]:
-        return list(self.conn.execute("SELECT path, error FROM photos WHERE status = 'error' ORDER BY path"))
-
-    def integrity_ok(self) -> bool:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self.conn.execute(sql, params).fetchall()
+    def contents_framed_otherwise(self, framing: str) -> set[str]:
+        """Content hashes with a face cut with another framing than ``framing`` (to be cut again)."""
+        rows = self._conn.execute("SELECT DISTINCT hash FROM faces WHERE framing IS NOT ?", (framing,))
+        return {r[0] for r in rows}
 
 
 def _f32(a: np.ndarray | None) -> bytes | None:

@@ -22,7 +22,7 @@ import numpy as np
 from albumsum.core.faces import THUMB_SIZE, Detector, Face, align_crops, select, source_scale_needed
 from albumsum.core.groups import model_subclasses
 from albumsum.core.images import DEFAULT_MAX_PIXELS, Decoded, ReadResult, decode, looks_like_image, read_photo
-from albumsum.core.index import FaceRecord, IndexStore, PhotoRow, model_identity
+from albumsum.core.index import FaceRecord, IndexWriter, PhotoRow, model_identity
 from albumsum.core.listing import list_album
 from albumsum.core.workers import prefetch
 
@@ -156,7 +156,7 @@ def _crop_faces(result: ReadResult, faces: list[Face], settings: IndexSettings, 
 class _Writer:
     """Embeds the pending crops and writes them in one transaction."""
 
-    def __init__(self, store: IndexStore, embedder: EmbedderLike) -> None:
+    def __init__(self, store: IndexWriter, embedder: EmbedderLike) -> None:
         self.store = store
         self.embedder = embedder
         self.model = model_identity(embedder.checkpoint)
@@ -197,7 +197,7 @@ def _record(i: int, f: Face, emb: np.ndarray, post: np.ndarray, emotion: Any, su
 
 def index_album(
     root: str | os.PathLike[str],
-    store: IndexStore,
+    store: IndexWriter,
     detector: Detector,
     embedder: EmbedderLike,
     settings: IndexSettings | None = None,
@@ -249,7 +249,7 @@ def _changed(row: PhotoRow | None, st: tuple[int, int], retry_errors: bool) -> b
 
 
 def _process(
-    rel: str, analysed: _Analysed, st: tuple[int, int], store: IndexStore, pending: _Pending
+    rel: str, analysed: _Analysed, st: tuple[int, int], store: IndexWriter, pending: _Pending
 ) -> tuple[int, int]:
     """Queue one analysed photo in ``pending``; returns (faces found, 1 if unreadable)."""
     result, faces = analysed.result, analysed.faces
@@ -271,7 +271,7 @@ def _process(
 
 
 def reembed(
-    store: IndexStore, embedder: EmbedderLike, should_stop: Callable[[], bool] = lambda: False, batch: int = 256
+    store: IndexWriter, embedder: EmbedderLike, should_stop: Callable[[], bool] = lambda: False, batch: int = 256
 ) -> Iterator[IndexProgress]:
     """Re-embed stored crops made by another model (no photo is read); yields progress per batch."""
     writer = _Writer(store, embedder)

@@ -12,71 +12,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group, build_groups
-from albumsum.core.index import IndexStore
+from albumsum.core.index import AlbumFaces
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, eq=False)
-class AlbumFaces:
-    """Every embedded face of an album. Arrays of length N: ``ids``, ``emotions``, ``subclasses``
-    (the model's), ``scores``; ``embeddings`` [N, D], ``posteriors`` [N, C], ``boxes`` [N, 4];
-    ``hashes`` and ``paths`` (one path per photo content) as lists."""
-
-    ids: np.ndarray
-    hashes: list[str]
-    paths: list[str]
-    embeddings: np.ndarray
-    posteriors: np.ndarray
-    emotions: np.ndarray
-    subclasses: np.ndarray
-    scores: np.ndarray
-    boxes: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def row(self, face_id: int) -> int:
-        return int(np.searchsorted(self.ids, face_id))
-
-
-def load_faces(store: IndexStore) -> AlbumFaces:
-    """All embedded faces, ordered by id, each with the first path (by name) of its photo."""
-    rows = store.query(
-        "SELECT f.id, f.hash, p.path, f.embedding, f.posterior, f.emotion, f.subclass, f.score,"
-        " f.x0, f.y0, f.x1, f.y1 FROM faces f"
-        " JOIN (SELECT hash, MIN(path) AS path FROM photos WHERE status = 'ok' GROUP BY hash) p ON p.hash = f.hash"
-        " WHERE f.embedding IS NOT NULL ORDER BY f.id"
-    )
-    if not rows:
-        z = np.zeros(0)
-        return AlbumFaces(
-            z.astype(np.int64),
-            [],
-            [],
-            np.zeros((0, 0), np.float32),
-            np.zeros((0, 0), np.float32),
-            z.astype(np.int64),
-            z.astype(np.int64),
-            z,
-            np.zeros((0, 4)),
-        )
-    cols = list(zip(*rows, strict=True))
-    return AlbumFaces(
-        ids=np.asarray(cols[0], np.int64),
-        hashes=list(cols[1]),
-        paths=list(cols[2]),
-        embeddings=np.frombuffer(b"".join(cols[3]), np.float32).reshape(len(rows), -1),
-        posteriors=np.frombuffer(b"".join(cols[4]), np.float32).reshape(len(rows), -1),
-        emotions=np.asarray(cols[5], np.int64),
-        subclasses=np.asarray(cols[6], np.int64),
-        scores=np.asarray(cols[7], np.float64),
-        boxes=np.asarray([cols[8], cols[9], cols[10], cols[11]], np.float64).T,
-    )
 
 
 def album_groups(faces: AlbumFaces, source: str = "model", max_components: int = 4, seed: int = 0) -> list[Group]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
@@ -14,6 +13,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from albumsum.core.index import IndexReader, StoredFace
 
 log = logging.getLogger(__name__)
 
@@ -50,32 +51,21 @@ class LRUCache:
         return len(self._data)
 
 
-def _decode(thumb: bytes | None, crop: bytes, crop_size: int) -> np.ndarray:
+def _decode(face: StoredFace) -> np.ndarray:
     """RGB uint8 [H, W, 3] from the stored JPEG thumbnail, or from the grey crop when there is none."""
-    if thumb:
+    if face.thumb:
         try:
-            with Image.open(io.BytesIO(thumb)) as im:
+            with Image.open(io.BytesIO(face.thumb)) as im:
                 return np.asarray(im.convert("RGB"))
         except OSError as exc:
             log.warning("unreadable thumbnail (%s): showing the crop", exc)
-    grey = np.frombuffer(crop, np.uint8).reshape(crop_size, crop_size)
-    return np.repeat(grey[:, :, None], 3, axis=2)
+    return np.repeat(face.crop[:, :, None], 3, axis=2)
 
 
 def load_thumbnails(db: str | os.PathLike[str], face_ids: Sequence[int]) -> dict[int, np.ndarray]:
     """Decoded thumbnails of ``face_ids`` from the index at ``db`` (read-only, its own connection, so
     it can run on any thread while the indexer writes)."""
-    ids = [int(i) for i in face_ids]
-    out: dict[int, np.ndarray] = {}
-    if not ids:
-        return out
-    conn = sqlite3.connect(f"file:{os.fspath(db)}?mode=ro", uri=True, timeout=30.0)
-    try:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            sql = f"SELECT id, thumb, crop, crop_size FROM faces WHERE id IN ({','.join('?' * len(chunk))})"
-            for fid, thumb, crop, size in conn.execute(sql, chunk):
-                out[fid] = _decode(thumb, crop, size)
-    finally:
-        conn.close()
-    return out
+    if not len(face_ids):
+        return {}
+    with IndexReader(db) as index:
+        return {fid: _decode(face) for fid, face in index.face_details(face_ids).items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -134,3 +135,13 @@ def write_settings(config_dir: Path, **values) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values), encoding="utf-8")
     return path
+
+
+def sql(index, statement: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a raw query on an index (by path, or the index's ``path``): tests look at the stored
+    schema directly; the product reads it only through albumsum.core.index."""
+    import sqlite3
+
+    path = getattr(index, "path", index)
+    with contextlib.closing(sqlite3.connect(f"file:{os.fspath(path)}?mode=ro", uri=True, timeout=30)) as conn:
+        return conn.execute(statement, params).fetchall()

@@ -15,7 +15,7 @@ from PIL import Image
 
 from albumsum import cli
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.index import IndexStore
+from albumsum.core.index import IndexWriter
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
 from tests.core.helpers import FakeDetector, make_embedder, tree_snapshot, write_checkpoint, write_photo
 
@@ -29,7 +29,7 @@ def indexed(tmp_path: Path) -> tuple[Path, Path]:
         write_photo(album / f"photo {i}.jpg", seed=i, size=(320, 120) if i < 2 else (160, 120))
     (album / "broken.jpg").write_bytes(b"nope")
     db = tmp_path / "db.sqlite"
-    with IndexStore(db, album) as store:
+    with IndexWriter(db, album) as store:
         run_to_end(index_album(album, store, FakeDetector(), make_embedder(), IndexSettings(min_face=5)))
     return album, db
 
@@ -152,7 +152,7 @@ def test_index_command_end_to_end_without_network(tmp_path: Path, monkeypatch, c
     db = tmp_path / "db.sqlite"
     argv = ["index", str(album), "--db", str(db), "--model", str(model), "--device", "cpu", "--quiet"]
     assert cli.main(argv) == 0
-    with IndexStore(db) as store:
+    with IndexWriter(db) as store:
         counts = store.counts()
         assert counts["errors"] == 0 and counts["photos"] == 1 + 2 * faces_expected
         assert (counts["faces"] >= 2) == faces_expected

@@ -13,10 +13,10 @@ import torch
 from PIL import Image
 
 from albumsum.core import images
-from albumsum.core.index import IndexStore
+from albumsum.core.index import SCHEMA_VERSION, IndexWriter
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
 from albumsum.core.userdata import default_index_path
-from tests.core.helpers import FakeDetector, make_embedder, tree_snapshot, write_photo
+from tests.core.helpers import FakeDetector, make_embedder, sql, tree_snapshot, write_photo
 from tests.core.test_images import oriented_jpeg, png_claiming
 
 torch.set_num_threads(1)
@@ -29,7 +29,7 @@ def good_album(root: Path, n: int = 5) -> Path:
     return root
 
 
-def run(album: Path, store: IndexStore, detector: FakeDetector | None = None, **kw) -> FakeDetector:
+def run(album: Path, store: IndexWriter, detector: FakeDetector | None = None, **kw) -> FakeDetector:
     detector = detector or FakeDetector()
     run_to_end(index_album(album, store, detector, kw.pop("embedder", None) or make_embedder(), SETTINGS, **kw))
     return detector
@@ -37,7 +37,7 @@ def run(album: Path, store: IndexStore, detector: FakeDetector | None = None, **
 
 @pytest.fixture
 def store(tmp_path: Path):
-    with IndexStore(tmp_path / "index" / "a.sqlite") as s:
+    with IndexWriter(tmp_path / "index" / "a.sqlite") as s:
         yield s
 
 
@@ -79,7 +79,7 @@ def bad_corpus(root: Path) -> dict[str, str | None]:
     return expected
 
 
-def test_bad_corpus_is_recorded_and_the_album_is_untouched(tmp_path: Path, store: IndexStore, monkeypatch) -> None:
+def test_bad_corpus_is_recorded_and_the_album_is_untouched(tmp_path: Path, store: IndexWriter, monkeypatch) -> None:
     album = tmp_path / "album"
     expected = bad_corpus(album)
     real_read = images.read_bytes
@@ -114,17 +114,17 @@ def test_bad_corpus_is_recorded_and_the_album_is_untouched(tmp_path: Path, store
     assert store.integrity_ok()
 
 
-def test_orientation_gives_upright_sizes(tmp_path: Path, store: IndexStore) -> None:
+def test_orientation_gives_upright_sizes(tmp_path: Path, store: IndexWriter) -> None:
     album = tmp_path / "album"
     album.mkdir()
     for k in (1, 6):
         oriented_jpeg(album / f"o{k}.jpg", k)
     run(album, store)
-    sizes = dict(store.query("SELECT p.path, c.width FROM photos p JOIN contents c ON c.hash = p.hash"))
+    sizes = dict(sql(store, "SELECT p.path, c.width FROM photos p JOIN contents c ON c.hash = p.hash"))
     assert sizes == {"o1.jpg": 60, "o6.jpg": 60}
 
 
-def test_unchanged_album_is_not_read_again(tmp_path: Path, store: IndexStore) -> None:
+def test_unchanged_album_is_not_read_again(tmp_path: Path, store: IndexWriter) -> None:
     album = good_album(tmp_path / "album")
     assert run(album, store).calls == 5
     counts = store.counts()
@@ -133,7 +133,7 @@ def test_unchanged_album_is_not_read_again(tmp_path: Path, store: IndexStore) ->
     assert store.counts() == counts
 
 
-def test_changed_file_is_read_again_and_its_old_faces_leave(tmp_path: Path, store: IndexStore) -> None:
+def test_changed_file_is_read_again_and_its_old_faces_leave(tmp_path: Path, store: IndexWriter) -> None:
     album = good_album(tmp_path / "album")
     run(album, store)
     write_photo(album / "p0.jpg", seed=99, size=(160, 120))  # two faces -> one
@@ -142,21 +142,21 @@ def test_changed_file_is_read_again_and_its_old_faces_leave(tmp_path: Path, stor
     assert store.counts()["faces"] == 5 and store.counts()["contents"] == 5
 
 
-def test_moved_file_keeps_its_faces_and_deleted_file_leaves(tmp_path: Path, store: IndexStore) -> None:
+def test_moved_file_keeps_its_faces_and_deleted_file_leaves(tmp_path: Path, store: IndexWriter) -> None:
     album = good_album(tmp_path / "album")
     run(album, store)
-    ids = store.query("SELECT f.id FROM faces f JOIN photos p ON p.hash = f.hash WHERE p.path = 'p1.jpg'")
+    ids = sql(store, "SELECT f.id FROM faces f JOIN photos p ON p.hash = f.hash WHERE p.path = 'p1.jpg'")
     (album / "new").mkdir()
     (album / "p1.jpg").rename(album / "new" / "renamed.jpg")
     (album / "p2.jpg").unlink()
     assert run(album, store).calls == 0  # the moved file is hashed, not detected again
-    assert ids == store.query(
-        "SELECT f.id FROM faces f JOIN photos p ON p.hash = f.hash WHERE p.path = ?", ("new/renamed.jpg",)
+    assert ids == sql(
+        store, "SELECT f.id FROM faces f JOIN photos p ON p.hash = f.hash WHERE p.path = ?", ("new/renamed.jpg",)
     )
     assert "p2.jpg" not in store.photos() and store.counts() == {"photos": 4, "errors": 0, "contents": 4, "faces": 5}
 
 
-def test_file_deleted_during_the_scan_is_dropped(tmp_path: Path, store: IndexStore) -> None:
+def test_file_deleted_during_the_scan_is_dropped(tmp_path: Path, store: IndexWriter) -> None:
     album = good_album(tmp_path / "album")
 
     class Deleter(FakeDetector):
@@ -170,7 +170,7 @@ def test_file_deleted_during_the_scan_is_dropped(tmp_path: Path, store: IndexSto
 
 
 @pytest.mark.parametrize("how", ["flag", "close"])
-def test_stop_between_photos_then_resume(tmp_path: Path, store: IndexStore, how: str) -> None:
+def test_stop_between_photos_then_resume(tmp_path: Path, store: IndexWriter, how: str) -> None:
     album = good_album(tmp_path / "album", n=8)
     stop = {"now": False}
     gen = index_album(album, store, FakeDetector(), make_embedder(), SETTINGS, should_stop=lambda: stop["now"])
@@ -187,18 +187,18 @@ def test_stop_between_photos_then_resume(tmp_path: Path, store: IndexStore, how:
     assert store.counts() == {"photos": 8, "errors": 0, "contents": 8, "faces": 9} and store.integrity_ok()
 
 
-def test_new_model_reembeds_stored_crops_without_detecting(tmp_path: Path, store: IndexStore) -> None:
+def test_new_model_reembeds_stored_crops_without_detecting(tmp_path: Path, store: IndexWriter) -> None:
     album = good_album(tmp_path / "album")
     run(album, store, embedder=make_embedder(seed=0))
-    first = store.query("SELECT id, embedding, model FROM faces ORDER BY id")
+    first = sql(store, "SELECT id, embedding, model FROM faces ORDER BY id")
     other = make_embedder(seed=1)
     progress = list(index_album(album, store, FakeDetector(), other, SETTINGS))
     assert [p.phase for p in progress] == ["embed"] and progress[-1].done == 6
-    second = store.query("SELECT id, embedding, model FROM faces ORDER BY id")
+    second = sql(store, "SELECT id, embedding, model FROM faces ORDER BY id")
     assert [r[0] for r in first] == [r[0] for r in second]
     assert all(a[1] != b[1] and a[2] != b[2] for a, b in zip(first, second, strict=True))
     crops = np.stack(
-        [np.frombuffer(c, np.uint8).reshape(48, 48) for (c,) in store.query("SELECT crop FROM faces ORDER BY id")]
+        [np.frombuffer(c, np.uint8).reshape(48, 48) for (c,) in sql(store, "SELECT crop FROM faces ORDER BY id")]
     )
     np.testing.assert_allclose(np.frombuffer(second[0][1], np.float32), other.embed(crops)[0], atol=1e-5)
 
@@ -208,13 +208,13 @@ def test_index_lives_outside_the_album(tmp_path: Path, monkeypatch) -> None:
     album = good_album(tmp_path / "album", n=1)
     path = default_index_path(album)
     assert path.is_relative_to(tmp_path / "data") and not path.is_relative_to(album)
-    with IndexStore(path, album) as s:
+    with IndexWriter(path, album) as s:
         run(album, s)
-        assert s.meta("album_root") == str(album.resolve()) and s.meta("schema_version") == "1"
+        assert s.meta("album_root") == str(album.resolve()) and s.meta("schema_version") == str(SCHEMA_VERSION)
     assert sorted(p.name for p in album.iterdir()) == ["p0.jpg"]
 
 
-def test_small_face_in_a_big_photo_is_cropped_from_a_sharper_decode(tmp_path: Path, store: IndexStore) -> None:
+def test_small_face_in_a_big_photo_is_cropped_from_a_sharper_decode(tmp_path: Path, store: IndexWriter) -> None:
     from albumsum.core.faces import Face, align_crop
     from albumsum.core.images import read_photo
 
@@ -231,7 +231,7 @@ def test_small_face_in_a_big_photo_is_cropped_from_a_sharper_decode(tmp_path: Pa
 
     settings = IndexSettings(detect_side=256, min_face=5, workers=0)
     run_to_end(index_album(album, store, Tiny(), make_embedder(), settings))
-    (crop,) = store.query("SELECT crop FROM faces")[0]
+    (crop,) = sql(store, "SELECT crop FROM faces")[0]
     stored = np.frombuffer(crop, np.uint8).reshape(48, 48).astype(int)
     sharp = align_crop(Face((0, 0, 1, 1), lm, 1.0), read_photo(album / "big.jpg", max_side=None).image).crop
     blurry = align_crop(Face((0, 0, 1, 1), lm, 1.0), read_photo(album / "big.jpg", max_side=256).image).crop
@@ -253,8 +253,8 @@ def test_batching_detector_gets_several_photos_per_call_and_the_same_index(tmp_p
     album = good_album(tmp_path / "album", n=7)
     results = []
     for detector in (FakeDetector(), Batching()):
-        with IndexStore(tmp_path / f"{type(detector).__name__}.sqlite") as s:
+        with IndexWriter(tmp_path / f"{type(detector).__name__}.sqlite") as s:
             run(album, s, detector)
-            results.append(s.query("SELECT p.path, f.x0, f.crop FROM faces f JOIN photos p USING (hash) ORDER BY 1, 2"))
+            results.append(sql(s, "SELECT p.path, f.x0, f.crop FROM faces f JOIN photos p USING (hash) ORDER BY 1, 2"))
     assert results[0] == results[1] and len(results[0]) == 8
     assert detector.sizes == [3, 3, 1]  # photos_per_commit at a time

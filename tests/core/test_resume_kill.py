@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from albumsum.core.index import IndexStore
+from albumsum.core.index import IndexWriter
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
-from tests.core.helpers import FakeDetector, make_embedder, write_photo
+from tests.core.helpers import FakeDetector, make_embedder, sql, write_photo
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,14 +54,14 @@ def test_kill_9_twice_then_resume(tmp_path: Path) -> None:
     first = start_and_kill(album, db, after=6)
     second = start_and_kill(album, db, after=first + 9)
     assert 0 < first < second < N, (first, second)  # really killed mid-way, and the second run went on
-    with IndexStore(db) as store:
+    with IndexWriter(db) as store:
         assert store.integrity_ok()
         before = store.counts()["photos"]
         detector = FakeDetector()
         run_to_end(index_album(album, store, detector, make_embedder(), IndexSettings(min_face=5)))
         assert detector.calls == N - before  # only the photos not committed before the kills are read
         assert store.counts() == {"photos": N, "errors": 0, "contents": N, "faces": N + N // 5}
-        assert store.query("SELECT SUM(n_faces) FROM contents")[0][0] == N + N // 5
+        assert sql(store, "SELECT SUM(n_faces) FROM contents")[0][0] == N + N // 5
         doubled = "SELECT COUNT(*) FROM (SELECT hash, idx FROM faces GROUP BY hash, idx HAVING COUNT(*) > 1)"
-        assert store.query(doubled) == [(0,)]
+        assert sql(store, doubled) == [(0,)]
         assert store.integrity_ok()

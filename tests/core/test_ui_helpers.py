@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from albumsum.core.faces import THUMB_SIZE
-from albumsum.core.index import IndexStore
+from albumsum.core.index import IndexWriter
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
 from albumsum.core.projection import normalise, pca_2d, project, tsne_2d
 from albumsum.core.settings import Settings, check
 from albumsum.core.thumbs import LRUCache, load_thumbnails
-from tests.core.helpers import FakeDetector, make_embedder, write_photo
+from tests.core.helpers import FakeDetector, make_embedder, sql, write_photo
 
 
 def test_pca_matches_a_naive_covariance_eigendecomposition() -> None:
@@ -51,9 +51,9 @@ def test_lru_forgets_the_least_recently_used() -> None:
 def test_thumbnails_load_from_a_tmp_index(tmp_path: Path) -> None:
     for i in range(3):
         write_photo(tmp_path / "album" / f"p{i}.jpg", seed=i)
-    with IndexStore(tmp_path / "i.sqlite") as store:
+    with IndexWriter(tmp_path / "i.sqlite") as store:
         run_to_end(index_album(tmp_path / "album", store, FakeDetector(), make_embedder(), IndexSettings(min_face=5)))
-        ids = [r[0] for r in store.query("SELECT id FROM faces")]
+        ids = [r[0] for r in sql(store, "SELECT id FROM faces")]
     thumbs = load_thumbnails(tmp_path / "i.sqlite", [*ids, 999])
     assert sorted(thumbs) == sorted(ids)
     assert all(t.dtype == np.uint8 and t.shape == (THUMB_SIZE, THUMB_SIZE, 3) for t in thumbs.values())
