@@ -24,6 +24,8 @@ BACKBONES = [
     ("resnet18 (stock stem)", {"arch": "resnet18", "stem": "stock"}),
     ("resnet18 (deep stem)", {"arch": "resnet18", "stem": "deep"}),
     ("resnet18 (fine stem)", {"arch": "resnet18", "stem": "fine"}),
+    ("narrow_resnet w32 (stages at 24 px)", {"arch": "narrow_resnet", "width": 32}),
+    ("narrow_resnet w48", {"arch": "narrow_resnet", "width": 48}),
     ("small", {"arch": "small"}),
     ("cvgg13", {"arch": "cvgg13"}),
     ("preact_resnet18", {"arch": "preact_resnet18"}),

@@ -58,7 +58,9 @@ def _cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
 def _cmd_evaluate(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer.evaluate import evaluate_checkpoint, format_table, write_json
 
-    metrics = evaluate_checkpoint(args.checkpoint, args.data, args.reference, args.detect, args.device, args.bf16)
+    metrics = evaluate_checkpoint(
+        args.checkpoint, args.data, args.reference, args.detect, args.device, args.bf16, args.degrade
+    )
     print(format_table(metrics))
     if args.out:
         write_json(metrics, args.out)
@@ -127,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--reference", help="kNN reference set (default: the training set of the checkpoint)")
             p.add_argument("--detect", action="store_true", help="images are full frames: find faces first")
             p.add_argument("--bf16", action="store_true", help="embed under bfloat16 autocast, as the app does")
+            p.add_argument(
+                "--degrade",
+                action="store_true",
+                help="also evaluate a seeded degraded copy (small, blurred, dark, noisy, JPEG faces)",
+            )
             p.add_argument("--out", help="write the metrics as JSON here")
         else:
             p.add_argument("--out", required=True, help="output .npz")

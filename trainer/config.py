@@ -22,7 +22,8 @@ class TrainConfig:
     targets: str = "soft"  # "soft": FER+ vote distributions; "hard": one-hot majority labels
     limit: int = 0  # use only the first N training faces per class (0 = all); for quick runs
     # network
-    arch: str = "resnet18"  # resnet18 | small | cvgg13 | preact_resnet18
+    arch: str = "resnet18"  # resnet18 | narrow_resnet | small | cvgg13 | preact_resnet18
+    width: int = 32  # narrow_resnet only: channels of its first stage (then x2, x4, x8)
     stem: str = "stock"  # resnet18 only: "stock" (7x7/2 + pool), "deep" (3x3 convs + pool), "fine" (3x3 convs, no pool)
     embedding_dim: int = 64  # paper 4.2.3
     init_from: str = ""  # a model checkpoint whose network weights start the run (fine-tuning); "" = random
@@ -30,6 +31,8 @@ class TrainConfig:
     loss: str = "sgm"  # sgm (Structured Gaussian Manifold) | triplet (128 a batch) | ce (linear head)
     sigma: float = 0.5  # isotropic std of each class Gaussian (paper: 0.5)
     norm_weight: float = 0.01  # lambda of the mean embedding-norm penalty (Algorithm 1, step 6)
+    sgm_form: str = "squared"  # sgm: "squared" error of the posterior (eq. 4) | "log": cross-entropy against it
+    ce_weight: float = 0.0  # sgm: weight of a joint linear head's cross-entropy (0 = SGM alone)
     # sub-classes (Deep Gaussian Mixture sub-spaces, Algorithm 2)
     subclasses: int = 3  # Gaussians per emotion fitted on the final embedding by `fit`
     levels: int = 5  # `subspaces`: L of Algorithm 2 (fine-tune on sub-classes for l = 2..L)
@@ -59,10 +62,11 @@ class TrainConfig:
     brightness: float = 0.25  # +/- additive, in units of the pixel std
     contrast: float = 0.25  # +/- multiplicative
     erase_prob: float = 0.5  # probability of erasing one random rectangle
+    degrade_prob: float = 0.0  # share of faces made small, blurred, dark, noisy and JPEG'd (trainer/degrade.py)
     # running
     out_dir: str = "runs/sgm"  # checkpoints, config.json, metrics.jsonl
     device: str = "auto"  # auto = CUDA when available, else CPU
-    amp: str = "auto"  # auto = bfloat16 autocast on CUDA and on CPUs with AVX512-BF16; on | off
+    amp: str = "auto"  # auto = bfloat16 autocast on CUDA, and on a CPU where a short probe finds it faster; on | off
     channels_last: bool = True
     threads: int = 0  # torch CPU threads (0 = torch's default)
     seed: int = 0

@@ -1,7 +1,11 @@
 """``albumsum-train evaluate`` and ``embed``: run a checkpoint on a labelled set.
 
 The evaluator embeds the set with the app's own :class:`~albumsum.core.inference.Embedder`, so the
-numbers describe exactly what the app computes.
+numbers describe exactly what the app computes. Every figure is given twice, named apart: on our
+protocol (every face whose most-voted column is an emotion: ``knn_accuracy`` ...) and on the
+paper's (FER+'s majority mode, :func:`trainer.data.paper_protocol`: ``paper_knn_accuracy`` ...).
+With ``degrade`` the set is also evaluated as crowd photos make faces (:mod:`trainer.degrade`,
+``degraded_*``), with how often a face's emotion and sub-class survive (``survive_*``).
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from albumsum.core.groups import model_subclasses
 from albumsum.core.inference import Embedder
 from trainer.data import LabelledSet, load_labelled
-from trainer.evaluation import RETRIEVAL_KS, evaluate_embeddings
+from trainer.degrade import degrade_images
+from trainer.evaluation import METRICS, RETRIEVAL_KS, evaluate_embeddings, knn_predict
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +48,7 @@ def load_for_evaluation(path: str | os.PathLike[str], detect: bool = False, devi
     if len(source) == 0:
         raise ValueError(f"{path}: no face found in any of its {len(data)} frames")
     faces = data.subset(source)
-    return LabelledSet(crops, faces.labels, faces.targets, faces.names, faces.has_votes)
+    return LabelledSet(crops, faces.labels, faces.targets, faces.names, faces.has_votes, faces.votes)
 
 
 def reference_embeddings(embedder: Embedder, reference: str | None) -> tuple[np.ndarray, np.ndarray, str]:
@@ -75,17 +81,68 @@ def evaluate_embedder(
     emb = embedder.embed(test.images)
     ref_emb, ref_labels, described = reference_embeddings(embedder, reference)
     log.info("evaluating %d faces against %d reference faces (%s)", len(test), len(ref_labels), described)
-    metrics = evaluate_embeddings(
-        emb,
-        test.labels,
-        ref_emb,
-        ref_labels,
-        class_means=embedder.class_means.numpy(),
-        sigma=embedder.sigma,
-        priors=embedder.log_priors.exp().numpy(),
-        num_classes=len(embedder.class_names),
-    )
+    metrics = both_protocols(embedder, emb, test, ref_emb, ref_labels)
     return metrics, emb, ref_emb, ref_labels
+
+
+def both_protocols(
+    embedder: Embedder,
+    emb: np.ndarray,
+    test: LabelledSet,
+    ref_emb: np.ndarray,
+    ref_labels: np.ndarray,
+    parts: tuple[str, ...] = tuple(METRICS),
+) -> dict[str, float]:
+    """The protocol's figures on all of ``test`` (our protocol) and, prefixed ``paper_``, on the
+    faces the paper's protocol keeps (the same kNN reference for both)."""
+
+    def run(rows: np.ndarray) -> dict[str, float]:
+        return evaluate_embeddings(
+            emb[rows],
+            test.labels[rows],
+            ref_emb,
+            ref_labels,
+            class_means=embedder.class_means.numpy(),
+            sigma=embedder.sigma,
+            priors=embedder.log_priors.exp().numpy(),
+            num_classes=len(embedder.class_names),
+            parts=parts,
+        )
+
+    metrics = run(np.arange(len(test)))
+    if test.votes is not None:
+        metrics.update({f"paper_{k}": v for k, v in run(np.flatnonzero(test.paper_protocol())).items()})
+    return metrics
+
+
+def degradation_metrics(
+    embedder: Embedder,
+    emb: np.ndarray,
+    test: LabelledSet,
+    ref_emb: np.ndarray,
+    ref_labels: np.ndarray,
+    seed: int = 0,
+) -> dict[str, float]:
+    """``test`` degraded as crowd photos degrade faces (seeded: the same copy every time):
+    kNN and posterior figures on it (``degraded_*``, both protocols), and in percent how often a
+    face and its degraded copy get the same emotion (the app's, the posterior's argmax:
+    ``survive_emotion``; kNN's: ``survive_knn``) and, of those, the same sub-class of the
+    checkpoint's mixtures (``survive_subclass``)."""
+    bad = embedder.embed(degrade_images(test.images, seed))
+    degraded = LabelledSet(bad, test.labels, test.targets, test.names, test.has_votes, test.votes)
+    found = both_protocols(embedder, bad, degraded, ref_emb, ref_labels, parts=("knn", "posterior"))
+    out = {f"degraded_{k}": v for k, v in found.items()}
+    classes = len(embedder.class_names)
+    emotion, emotion_bad = embedder.posteriors(emb).argmax(1), embedder.posteriors(bad).argmax(1)
+    knn, knn_bad = (knn_predict(z, ref_emb, ref_labels, 11, classes) for z in (emb, bad))
+    same = emotion == emotion_bad
+    subclasses = embedder.checkpoint.get("subclasses") or {}
+    sub = model_subclasses(emb, emotion, subclasses, embedder.class_names)
+    sub_bad = model_subclasses(bad, emotion_bad, subclasses, embedder.class_names)
+    out["survive_emotion"] = 100.0 * float(same.mean())
+    out["survive_knn"] = 100.0 * float((knn == knn_bad).mean())
+    out["survive_subclass"] = 100.0 * float((sub[same] == sub_bad[same]).mean()) if same.any() else 0.0
+    return out
 
 
 def evaluate_checkpoint(
@@ -95,26 +152,50 @@ def evaluate_checkpoint(
     detect: bool = False,
     device: str = "auto",
     bf16: bool = False,
+    degrade: bool = False,
 ) -> dict[str, float]:
-    """The full protocol of DESIGN.md for one checkpoint on one labelled set: float32 embeddings,
-    or with ``bf16`` under bfloat16 autocast, as the app runs on a CPU that has it."""
+    """The full protocol for one checkpoint on one labelled set, on both protocols: float32
+    embeddings, or with ``bf16`` under bfloat16 autocast, as the app runs on a CPU that has it;
+    with ``degrade`` also on the set's seeded degraded copy (:func:`degradation_metrics`)."""
     embedder = Embedder.from_file(checkpoint, device=device, bf16=bf16)
-    return evaluate_embedder(embedder, load_for_evaluation(data, detect, device), reference)[0]
+    test = load_for_evaluation(data, detect, device)
+    metrics, emb, ref_emb, ref_labels = evaluate_embedder(embedder, test, reference)
+    if degrade:
+        metrics.update(degradation_metrics(embedder, emb, test, ref_emb, ref_labels))
+    return metrics
+
+
+def _classifier_rows(metrics: dict[str, float], prefix: str, title: str) -> list[str]:
+    rows = []
+    for name in ("knn", "posterior"):
+        if f"{prefix}{name}_accuracy" in metrics:
+            vals = [metrics[f"{prefix}{name}_{k}"] for k in ("accuracy", "precision", "recall", "f1_paper", "f1_macro")]
+            rows.append(f"{name + ' ' + title:<28}" + "".join(f"{v:8.2f}" for v in vals[:4]) + f"{vals[4]:9.2f}")
+    return rows
 
 
 def format_table(metrics: dict[str, float]) -> str:
-    """A plain-text table: classification rows, NMI, and the retrieval curve."""
+    """A plain-text table: classification rows on both protocols (and degraded), NMI, retrieval."""
+    count, paper = int(metrics.get("count", 0)), int(metrics.get("paper_count", 0))
     lines = [
-        f"faces evaluated: {int(metrics.get('count', 0))}",
+        f"faces evaluated: {count} (our protocol), {paper} (the paper's protocol)",
         "",
-        f"{'classifier':<12}{'Acc':>8}{'Prec':>8}{'Rec':>8}{'F1':>8}{'macroF1':>9}",
+        f"{'classifier':<28}{'Acc':>8}{'Prec':>8}{'Rec':>8}{'F1':>8}{'macroF1':>9}",
     ]
-    for name in ("knn", "posterior"):
-        if f"{name}_accuracy" in metrics:
-            vals = [metrics[f"{name}_{k}"] for k in ("accuracy", "precision", "recall", "f1_paper", "f1_macro")]
-            lines.append(f"{name:<12}" + "".join(f"{v:8.2f}" for v in vals[:4]) + f"{vals[4]:9.2f}")
-    if "nmi_kmeans" in metrics:
-        lines += ["", f"NMI (k-means): {metrics['nmi_kmeans']:.2f}   NMI (kNN predictions): {metrics['nmi_knn']:.2f}"]
+    for prefix, title in (("", "ours"), ("paper_", "paper's"), ("degraded_", "ours, degraded")):
+        lines += _classifier_rows(metrics, prefix, title)
+    lines += _classifier_rows(metrics, "degraded_paper_", "paper's, degraded")
+    for prefix, title in (("", "ours"), ("paper_", "paper's")):
+        if f"{prefix}nmi_kmeans" in metrics:
+            lines.append(
+                f"NMI, {title} (k-means): {metrics[f'{prefix}nmi_kmeans']:.2f}   "
+                f"(kNN predictions): {metrics[f'{prefix}nmi_knn']:.2f}"
+            )
+    if "survive_emotion" in metrics:
+        lines.append(
+            f"same on the degraded copy: emotion {metrics['survive_emotion']:.2f} %, kNN emotion "
+            f"{metrics['survive_knn']:.2f} %, sub-class {metrics['survive_subclass']:.2f} % (of the same emotion)"
+        )
     if "recall@1" in metrics:
         lines += ["", f"{'K':<12}" + "".join(f"{k:>7}" for k in RETRIEVAL_KS)]
         for name in ("recall", "acc"):
@@ -131,17 +212,25 @@ def write_json(metrics: dict[str, float], out: str | os.PathLike[str]) -> None:
 def embed_file(
     checkpoint: str | os.PathLike[str], data: str | os.PathLike[str], out: str | os.PathLike[str], device: str = "auto"
 ) -> int:
-    """Write ``embeddings`` [N, D] float32, ``proba`` [N, C] float32, ``labels``, ``targets`` and
-    ``names`` of a labelled set to ``out`` (npz), float32 embeddings. Returns N."""
+    """Write ``embeddings`` [N, D] float32, ``proba`` [N, C] float32, ``emotion`` (the argmax of
+    ``proba``, as the app gives it), ``subclass`` (of that emotion, by the checkpoint's mixtures, as
+    the app gives it), ``labels``, ``targets`` and ``names`` of a labelled set to ``out`` (npz).
+    Returns N."""
     embedder = Embedder.from_file(checkpoint, device=device, bf16=False)
     data_set = load_labelled(data)
     pred = embedder.predict(data_set.images)
+    emotion = pred.proba.argmax(axis=1)
+    subclass = model_subclasses(
+        pred.embeddings, emotion, embedder.checkpoint.get("subclasses") or {}, embedder.class_names
+    )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         out,
         embeddings=pred.embeddings,
         proba=pred.proba,
+        emotion=emotion,
+        subclass=subclass,
         labels=data_set.labels,
         targets=data_set.targets,
         names=data_set.names,

@@ -26,6 +26,7 @@ from albumsum.core.networks import build_network
 from trainer.augment import Augment
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
+from trainer.degrade import Degrade
 from trainer.evaluation import evaluate_embeddings
 from trainer.losses import build_loss
 from trainer.progress import Progress
@@ -40,6 +41,8 @@ def model_args(config: TrainConfig) -> dict[str, Any]:
     args: dict[str, Any] = {"arch": config.arch, "embedding_dim": config.embedding_dim}
     if config.arch == "resnet18":
         args["stem"] = config.stem
+    if config.arch == "narrow_resnet":
+        args["width"] = config.width
     return args
 
 
@@ -86,12 +89,12 @@ class Trainer:
         self.device = pick_device(config.device)
         if self.device.type == "cuda" and self.world.world > 1:
             self.device = torch.device("cuda", self.world.local_rank)
-        self.amp = use_amp(config, self.device)
         self.out_dir = Path(config.out_dir)
         torch.manual_seed(config.seed)
         net = (net or build_network(**model_args(config))).to(self.device)
         if config.channels_last:
             net = net.to(memory_format=torch.channels_last)
+        self.amp = use_amp(config, self.device, net)
         self.model = DistributedDataParallel(net) if self.world.world > 1 else net
         self.augment = Augment(
             config.flip,
@@ -102,6 +105,7 @@ class Trainer:
             config.contrast,
             config.erase_prob,
         )
+        self.degrade = Degrade(prob=config.degrade_prob)
         self.images = torch.from_numpy(train.images).to(self.device)
         self.mean, self.std = DEFAULT_INPUT_SPEC["mean"], DEFAULT_INPUT_SPEC["std"]
         self.set_labels(train.labels, training_targets(config, train), net=net)
@@ -125,6 +129,8 @@ class Trainer:
             norm_weight=cfg.norm_weight,
             embedding_dim=cfg.embedding_dim,
             num_classes=targets.shape[1],
+            sgm_form=cfg.sgm_form,
+            ce_weight=cfg.ce_weight,
         ).to(self.device)
         self.run = Run(
             net=net,
@@ -147,7 +153,8 @@ class Trainer:
     # ----------------------------------------------------------------- training
     def _batch(self, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         idx = torch.from_numpy(index).to(self.device)
-        x = self.images[idx].unsqueeze(1).float().div_(255.0).sub_(self.mean).div_(self.std)
+        x = self.images[idx].unsqueeze(1).float().div_(255.0)
+        x = self.degrade(x, self.run.generator).sub_(self.mean).div_(self.std)
         x = self.augment(x, self.run.generator)
         if self.config.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)

@@ -1,4 +1,5 @@
-"""Structured Gaussian Manifold loss (paper eq. 4 with Algorithm 1, step 6)."""
+"""Structured Gaussian Manifold loss (paper eq. 4 with Algorithm 1, step 6), its baselines, and the
+joint objective of the SGM loss with a linear classifier on the embedding."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from torch import nn
 
 
 class SGMLoss(nn.Module):
-    """``mean_i ||P(w|z_i) - t_i||^2 + norm_weight * mean_i ||z_i||_2``.
+    """``mean_i ||P(w|z_i) - t_i||^2 + norm_weight * mean_i ||z_i||_2`` (``form="squared"``, eq. 4).
+
+    ``form="log"`` replaces the squared error by the cross-entropy of the targets against the
+    same Gaussian posterior, ``-sum_j t_ij log P(w_j|z_i)``: the gradient does not vanish when a
+    face sits deep in the wrong class's Gaussian, where the squared error saturates.
 
     ``P(w_j|z_i)`` is the softmax, over the classes present in the batch, of
     ``-||z_i - mu_j||^2 / (2 sigma^2)`` (uniform prior), with ``mu_j`` the mean of the batch rows
@@ -17,12 +22,15 @@ class SGMLoss(nn.Module):
     keep finite values and gradients.
     """
 
-    def __init__(self, sigma: float = 0.5, norm_weight: float = 0.01) -> None:
+    def __init__(self, sigma: float = 0.5, norm_weight: float = 0.01, form: str = "squared") -> None:
         super().__init__()
         if sigma <= 0:
             raise ValueError(f"sigma must be positive, got {sigma}")
+        if form not in SGM_FORMS:
+            raise ValueError(f"unknown SGM form {form!r}; expected one of {', '.join(SGM_FORMS)}")
         self.sigma = float(sigma)
         self.norm_weight = float(norm_weight)
+        self.form = form
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return self.terms(embeddings, labels, targets)["loss"]
@@ -49,7 +57,9 @@ class SGMLoss(nn.Module):
         present = torch.unique(labels)
         means = self.class_means(z, labels, present)
         log_p = self.log_posterior(z, means)
-        rep = (log_p.exp() - targets.to(z.dtype)[:, present]).pow(2).sum(dim=1).mean()
+        t = targets.to(z.dtype)[:, present]
+        squared = self.form == "squared"
+        rep = (log_p.exp() - t).pow(2).sum(dim=1).mean() if squared else -(t * log_p).sum(dim=1).mean()
         norm = z.norm(dim=1).mean()
         return {"loss": rep + self.norm_weight * norm, "rep": rep, "norm": norm}
 
@@ -119,13 +129,48 @@ class TripletLoss(nn.Module):
         return {"loss": loss, "active": (d_ap > d_an).float().mean()}
 
 
+class JointLoss(nn.Module):
+    """The SGM loss plus ``ce_weight`` times a linear head's cross-entropy on the same embedding.
+
+    The SGM term keeps defining the embedding's Gaussian structure (the app's posterior and
+    sub-classes rely on it); the head adds a classifier's margin. Terms: ``loss``, the SGM
+    terms (``rep``, ``norm``) and ``ce``. The head is not part of the checkpoint's network.
+    """
+
+    def __init__(self, sgm: SGMLoss, head: CrossEntropyHead, ce_weight: float) -> None:
+        super().__init__()
+        self.sgm, self.head, self.ce_weight = sgm, head, float(ce_weight)
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.terms(embeddings, labels, targets)["loss"]
+
+    def terms(self, embeddings: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor) -> dict[str, torch.Tensor]:
+        sgm = self.sgm.terms(embeddings, labels, targets)
+        ce = self.head.terms(embeddings, labels, targets)["ce"]
+        return {**sgm, "loss": sgm["loss"] + self.ce_weight * ce, "ce": ce}
+
+
 LOSSES = ("sgm", "ce", "triplet")
+SGM_FORMS = ("squared", "log")
 
 
-def build_loss(name: str, *, sigma: float, norm_weight: float, embedding_dim: int, num_classes: int) -> nn.Module:
-    """The training loss by name: ``sgm`` (ours), ``ce`` (linear head) or ``triplet``."""
+def build_loss(
+    name: str,
+    *,
+    sigma: float,
+    norm_weight: float,
+    embedding_dim: int,
+    num_classes: int,
+    sgm_form: str = "squared",
+    ce_weight: float = 0.0,
+) -> nn.Module:
+    """The training loss by name: ``sgm`` (ours; with ``ce_weight > 0`` joint with a linear head),
+    ``ce`` (linear head) or ``triplet``."""
     if name == "sgm":
-        return SGMLoss(sigma=sigma, norm_weight=norm_weight)
+        sgm = SGMLoss(sigma=sigma, norm_weight=norm_weight, form=sgm_form)
+        if ce_weight > 0:
+            return JointLoss(sgm, CrossEntropyHead(embedding_dim, num_classes), ce_weight)
+        return sgm
     if name == "ce":
         return CrossEntropyHead(embedding_dim, num_classes)
     if name == "triplet":

@@ -82,8 +82,13 @@ def markdown_table(rows: list[Evaluated], paper: bool = True) -> str:
     head = "| Method | Source | " + " | ".join(name for name, _ in COLUMNS) + " |"
     lines = [head, "|" + "---|" * (len(COLUMNS) + 2)]
     for row in rows:
-        vals = " | ".join(f"{row.metrics[key]:.2f}" if key in row.metrics else "" for _, key in COLUMNS)
-        lines.append(f"| {row.label} | ours | {vals} |")
+        for prefix, source in (("", "ours, our protocol"), ("paper_", "ours, the paper's protocol")):
+            if prefix and f"{prefix}count" not in row.metrics:
+                continue
+            vals = " | ".join(
+                f"{row.metrics[prefix + key]:.2f}" if prefix + key in row.metrics else "" for _, key in COLUMNS
+            )
+            lines.append(f"| {row.label} | {source} | {vals} |")
     if paper:
         for method, numbers in PAPER.items():
             vals = " | ".join(f"{numbers[key]:.3f}" if key in numbers else "" for _, key in COLUMNS)

@@ -108,3 +108,13 @@ def test_weights_that_do_not_fit_model_args(tmp_path) -> None:
 def test_unknown_architecture() -> None:
     with pytest.raises(ValueError, match="unknown architecture 'vit'"):
         build_network("vit")
+
+
+def test_narrow_resnet_keeps_24px_stages_and_is_a_quarter_of_resnet18() -> None:
+    net = build_network("narrow_resnet", width=32).eval()
+    first = net.body.stem(torch.randn(2, 1, 48, 48))
+    assert first.shape == (2, 32, 24, 24)
+    assert net.body.stages[0](first).shape[-2:] == (24, 24)
+    params = sum(p.numel() for p in net.parameters())
+    stock = sum(p.numel() for p in build_network("resnet18").parameters())
+    assert 2.5e6 < params < 3.0e6 and params < stock / 3

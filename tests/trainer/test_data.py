@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.data import DataError, LabelledSet, load_labelled, majority_protocol
+from trainer.data import DataError, LabelledSet, load_labelled, majority_protocol, paper_protocol
 
 
 def test_majority_protocol_by_hand() -> None:
@@ -57,3 +57,27 @@ def test_contract_violations(tmp_path, arrays, message) -> None:
 def test_missing_file(tmp_path) -> None:
     with pytest.raises(DataError, match="no such file"):
         load_labelled(tmp_path / "none.npz")
+
+
+def test_paper_protocol_by_hand() -> None:
+    """FER+'s majority mode: single votes dropped, the top emotion must hold > half of the rest."""
+    votes = np.array(
+        [
+            [6, 4, 0, 0, 0, 0, 0, 0, 0, 0],  # 6 of 10: kept
+            [5, 5, 0, 0, 0, 0, 0, 0, 0, 0],  # 5 of 10: a tie is not a majority
+            [5, 1, 1, 1, 1, 1, 0, 0, 0, 0],  # the single votes go: 5 of 5
+            [4, 0, 0, 0, 0, 0, 0, 0, 3, 2],  # unknown and NF count in the total: 4 of 9
+            [2, 0, 0, 0, 0, 0, 0, 0, 0, 8],  # not a face
+        ]
+    )
+    assert paper_protocol(votes).tolist() == [True, False, True, False, False]
+    with pytest.raises(DataError, match="votes"):
+        paper_protocol(votes[:, :8])
+
+
+def test_paper_protocol_keeps_its_share_of_ferplus_valid(ferplus_dir) -> None:
+    valid = load_labelled(ferplus_dir / "valid.npz")
+    kept = valid.paper_protocol()
+    assert valid.votes.shape == (len(valid), 10)
+    assert kept.sum() == 3199  # of 3553 on our protocol; the figure the FER+ majority mode gives
+    assert valid.subset(np.flatnonzero(kept)).votes.shape == (3199, 10)

@@ -9,10 +9,12 @@ import pytest
 import torch
 
 from albumsum.core.checkpoint import read_checkpoint
+from albumsum.core.emotions import EMOTIONS
+from albumsum.core.groups import model_subclasses
 from albumsum.core.inference import Embedder
 from trainer.cli import main as train_main
 from trainer.config import ConfigError, TrainConfig
-from trainer.data import load_labelled
+from trainer.data import load_labelled, paper_protocol
 from trainer.evaluation import knn_predict
 from trainer.fit import Trainer, initial_network
 from trainer.state import lr_factor
@@ -163,3 +165,28 @@ def test_evaluate_detect_runs_the_app_face_pipeline_on_frames(trained, ferplus_d
     assert run_cli("evaluate", path, frames, "--detect", "--out", str(tmp_path / "m.json")) == 0
     count = json.loads((tmp_path / "m.json").read_text())["count"]
     assert 15 <= count <= 30
+
+
+@pytest.mark.slow
+def test_cli_evaluate_gives_both_protocols_and_the_degraded_copy(trained, ferplus_dir, tmp_path, capsys) -> None:
+    _, path = trained
+    with np.load(ferplus_dir / "valid.npz") as z:
+        images, votes = z["images"][:300], z["votes"][:300]
+    small = tmp_path / "valid_votes.npz"
+    np.savez(small, images=images, votes=votes)
+    assert run_cli("evaluate", path, small, "--degrade", "--out", str(tmp_path / "m.json")) == 0
+    table = capsys.readouterr().out
+    assert "knn paper's" in table and "knn ours, degraded" in table and "same on the degraded copy" in table
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    expected = int(paper_protocol(votes).sum())
+    assert metrics["paper_count"] == expected < metrics["count"]
+    for key in ("paper_knn_accuracy", "degraded_knn_accuracy", "degraded_paper_posterior_accuracy"):
+        assert 0 <= metrics[key] <= 100, key
+    assert 0 < metrics["survive_emotion"] <= 100 and 0 <= metrics["survive_subclass"] <= 100
+    # embed gives each face the app's emotion and the sub-class of its mixtures
+    assert run_cli("embed", path, small, "--out", str(tmp_path / "e.npz")) == 0
+    checkpoint = read_checkpoint(path)
+    with np.load(tmp_path / "e.npz") as z:
+        np.testing.assert_array_equal(z["emotion"], z["proba"].argmax(1))
+        expected_sub = model_subclasses(z["embeddings"], z["emotion"], checkpoint["subclasses"], EMOTIONS)
+        np.testing.assert_array_equal(z["subclass"], expected_sub)

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from trainer.losses import SGMLoss
+from trainer.losses import JointLoss, SGMLoss, build_loss
 
 
 def naive_sgm(z: list[list[float]], labels: list[int], targets: list[list[float]], sigma: float, lam: float) -> float:
@@ -116,3 +116,47 @@ def test_shape_errors_are_clear(shapes) -> None:
 def test_sigma_must_be_positive() -> None:
     with pytest.raises(ValueError, match="sigma"):
         SGMLoss(sigma=0.0)
+
+
+def naive_log_sgm(z: list[list[float]], labels: list[int], targets: list[list[float]], sigma: float) -> float:
+    """The log form: mean_i -sum_j t_ij log P(w_j|z_i), with loops and math.exp."""
+    n, d = len(z), len(z[0])
+    present = sorted(set(labels))
+    means = {j: [sum(z[i][k] for i in range(n) if labels[i] == j) / labels.count(j) for k in range(d)] for j in present}
+    total = 0.0
+    for i in range(n):
+        dens = [math.exp(-sum((z[i][k] - means[j][k]) ** 2 for k in range(d)) / (2 * sigma**2)) for j in present]
+        total -= sum(targets[i][j] * math.log(dens[a] / sum(dens)) for a, j in enumerate(present))
+    return total / n
+
+
+def test_log_form_matches_the_loop_and_keeps_its_gradient_deep_in_a_wrong_class() -> None:
+    z, labels, targets = batch()
+    fn = lambda zz: naive_log_sgm(zz, labels.tolist(), targets.tolist(), 0.5)  # noqa: E731
+    zt = z.clone().requires_grad_(True)
+    loss = SGMLoss(sigma=0.5, norm_weight=0.0, form="log")(zt, labels, targets)
+    loss.backward()
+    assert loss.item() == pytest.approx(fn(z.tolist()), rel=1e-10)
+    torch.testing.assert_close(zt.grad, numeric_grad(z, fn), rtol=1e-5, atol=1e-7)
+    # a face labelled 0 sitting on class 1's mean, far away: the squared error saturates, the log form does not
+    z = torch.tensor([[0.0], [0.2], [10.0], [10.2], [10.1]], dtype=torch.float64)
+    labels, targets = torch.tensor([0, 0, 1, 1, 0]), torch.eye(2, dtype=torch.float64)[[0, 0, 1, 1, 0]]
+    grads = {}
+    for form in ("squared", "log"):
+        zt = z.clone().requires_grad_(True)
+        SGMLoss(sigma=0.5, norm_weight=0.0, form=form)(zt, labels, targets).backward()
+        grads[form] = float(zt.grad[4].abs())
+    assert grads["log"] > 100 * grads["squared"], grads
+
+
+def test_joint_loss_adds_the_weighted_head_term() -> None:
+    z, labels, targets = batch()
+    joint = build_loss("sgm", sigma=0.5, norm_weight=0.1, embedding_dim=3, num_classes=4, ce_weight=0.5)
+    assert isinstance(joint, JointLoss)
+    terms = joint.terms(z.float(), labels, targets.float())
+    alone = SGMLoss(sigma=0.5, norm_weight=0.1).terms(z.float(), labels, targets.float())
+    head = joint.head.terms(z.float(), labels, targets.float())["ce"]
+    torch.testing.assert_close(terms["loss"], alone["loss"] + 0.5 * head)
+    assert isinstance(build_loss("sgm", sigma=0.5, norm_weight=0.1, embedding_dim=3, num_classes=4), SGMLoss)
+    with pytest.raises(ValueError, match="unknown SGM form 'cubic'"):
+        SGMLoss(form="cubic")

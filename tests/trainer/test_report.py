@@ -71,7 +71,7 @@ def test_report_writes_table_json_and_every_figure(tmp_path) -> None:
     ):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     table = (out / "table.md").read_text()
-    assert "| A | ours |" in table and "| SGMLoss | paper (FER+ test) |" in table
+    assert "| A | ours, our protocol |" in table and "| SGMLoss | paper (FER+ test) |" in table
     report = json.loads((out / "report.json").read_text())
     assert set(report["metrics"]) == {"A", "B"}
     assert "happiness" in report["structure"]
