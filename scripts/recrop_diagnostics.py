@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import albumsum.core.faces as faces_mod  # noqa: E402
 from albumsum.core.inference import Embedder  # noqa: E402
 from trainer.data import load_labelled  # noqa: E402
-from trainer.recrop import ANGLES, SIZES, place  # noqa: E402
+from trainer.recrop import ANGLES, SIZES, recrop  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ferplus"
 
@@ -41,21 +41,25 @@ def landmark_template(detector: faces_mod.MTCNNDetector, images: np.ndarray) -> 
         canvas.paste(big, (48, 48))
         found = faces_mod.select(detector.detect([faces_mod.frame_to_decoded(np.asarray(canvas))])[0])
         if found:
-            marks.append((max(found, key=lambda f: f.score).landmarks - 48) / 192.0)
+            marks.append((faces_mod.best_face(found).landmarks - 48) / 192.0)
     return np.median(np.stack(marks), axis=0)
 
 
-def five_point_frame(template: np.ndarray):
-    """A ``face_frame`` replacement: the least-squares similarity from the template to the landmarks."""
+class FivePointFrame:
+    """A frame rule for the crop stage (a :class:`albumsum.core.framing.FrameRule`): the
+    least-squares similarity from the template to the landmarks."""
 
-    def frame(landmarks: np.ndarray) -> tuple[float, float, float, float]:
-        src = template[:, 0] + 1j * template[:, 1]
+    identity = "five-point"
+
+    def __init__(self, template: np.ndarray) -> None:
+        self.template = template
+
+    def frame(self, landmarks: np.ndarray) -> tuple[float, float, float, float]:
+        src = self.template[:, 0] + 1j * self.template[:, 1]
         dst = landmarks[:, 0] + 1j * landmarks[:, 1]
         a = np.sum(np.conj(src - src.mean()) * (dst - dst.mean())) / np.sum(np.abs(src - src.mean()) ** 2)
         centre = a * (0.5 + 0.5j) + dst.mean() - a * src.mean()
         return float(centre.real), float(centre.imag), float(abs(a)), float(np.angle(a))
-
-    return frame
 
 
 def main() -> None:
@@ -92,28 +96,19 @@ def main() -> None:
         print(f"original crop shifted {dx} px: {same(np.roll(originals, dx, axis=2)):.1f} %")
 
     detector = faces_mod.MTCNNDetector()
-    rng = np.random.default_rng(1)  # recrop's scenes (seed + 1)
-    found = []
-    for i, face in enumerate(originals):
-        for size in SIZES:
-            for angle in ANGLES:
-                scene = faces_mod.frame_to_decoded(np.asarray(place(face, size, angle, rng)))
-                hits = faces_mod.select(detector.detect([scene])[0], min_score=0.9, min_size=20)
-                if hits:
-                    found.append((i, scene, max(hits, key=lambda f: f.score)))
-    index = np.array([i for i, _, _ in found])
-    print(f"scenes with a face found: {len(found)} of {len(originals) * len(SIZES) * len(ANGLES)}")
+    placements, app_crops, detections = recrop(originals, detector, 1, framing=embedder.framing)  # recrop's scenes
+    kept = [k for k, c in enumerate(app_crops) if c is not None]
+    index = np.array([placements[k].index for k in kept])
+    print(f"scenes with a face found: {len(kept)} of {len(app_crops)}")
     train = load_labelled(DATA / "train.npz")
     template = landmark_template(detector, train.images[np.random.default_rng(5).permutation(len(train))[:400]])
-    eyes = faces_mod.face_frame
-    crops_by = {}
-    for name, frame in (("eye-based framing (the app)", eyes), ("five-point alignment", five_point_frame(template))):
-        faces_mod.face_frame = frame
-        try:
-            crops_by[name] = np.stack([faces_mod.align_crop(f, s, size=48, thumb_size=0).crop for _, s, f in found])
-        finally:
-            faces_mod.face_frame = eyes
-        print(f"{name}: {same(crops_by[name], before[index]):.2f} % same emotion when found")
+    _, five_point, _ = recrop(originals, None, 1, detections=detections, framing=FivePointFrame(template))
+    crops_by = {
+        "eye-based framing (the app)": np.stack([app_crops[k] for k in kept]),
+        "five-point alignment": np.stack([five_point[k] for k in kept]),
+    }
+    for name, crops in crops_by.items():
+        print(f"{name}: {same(crops, before[index]):.2f} % same emotion when found")
 
     shifts = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
 

@@ -1,4 +1,4 @@
-"""How the crop framing moves the re-crop agreement (the choice of albumsum.core.faces.face_frame).
+"""How the crop framing moves the re-crop agreement (the choice of albumsum.core.framing.Framing).
 
     python scripts/recrop_framing.py [--checkpoint resources/models/default.pt]
 
@@ -13,7 +13,6 @@ best with the re-crop: a zoom below 1 means the re-crop shows more than FER's fr
 from __future__ import annotations
 
 import argparse
-import functools
 import math
 import sys
 from pathlib import Path
@@ -25,23 +24,23 @@ from scipy.ndimage import affine_transform
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import albumsum.core.faces as faces_mod  # noqa: E402
+from albumsum.core.faces import MTCNNDetector  # noqa: E402
+from albumsum.core.framing import DEFAULT_FRAMING, Framing  # noqa: E402
 from albumsum.core.inference import Embedder  # noqa: E402
 from trainer.data import load_labelled  # noqa: E402
 from trainer.recrop import load_detections, recrop, save_detections  # noqa: E402
 
-APP_FRAME = faces_mod.face_frame
 DATA = ROOT.parent / "shared" / "data" / "ferplus" / "valid.npz"
 SETS = {"choose (80 faces)": (80, 0), "check (300 faces)": (300, 80)}
 
 
-RULES = {"larger": 0.0, "mean": math.inf, "app": faces_mod.SCALE_AGREEMENT}  # agreement of face_frame
+RULES = {"larger": 0.0, "mean": math.inf, "app": DEFAULT_FRAMING.agreement}  # Framing.agreement
 
 
-def frame_with(combine: str, scale: float):
-    """The app's ``face_frame`` with another scale rule: the ``larger`` of the two estimates, their
+def frame_with(combine: str, scale: float) -> Framing:
+    """The app's framing with another scale rule: the ``larger`` of the two estimates, their
     ``mean``, or ``app`` (the mean where they agree within 15 %, else the larger), times ``scale``."""
-    return functools.partial(APP_FRAME, scale=scale, agreement=RULES[combine])
+    return Framing(scale=scale, agreement=RULES[combine])
 
 
 def registration(originals: np.ndarray, placements, crops) -> np.ndarray:
@@ -87,7 +86,6 @@ def main() -> None:
     valid = load_labelled(DATA)
     embedder = Embedder.from_file(args.checkpoint, device="cpu")
     variants = [(c, s) for c in ("larger", "mean") for s in (1.0, 0.97, 0.94, 0.91)] + [("app", 0.91)]
-    app_frame = APP_FRAME
     for name, (n, skip) in SETS.items():
         faces = valid.images[np.random.default_rng(0).permutation(len(valid))[skip : skip + n]]
         before = embedder.predict(faces).proba.argmax(axis=1)
@@ -96,25 +94,17 @@ def main() -> None:
         key = {"n": n, "skip": skip, "seed": 0}
         found = load_detections(cache, key)
         if found is None:
-            _, _, found = recrop(faces, faces_mod.MTCNNDetector(min_face_px=20), 1, progress=True)
+            _, _, found = recrop(faces, MTCNNDetector(min_face_px=20), 1, progress=True)
             save_detections(cache, key, found)
         for combine, scale in variants:
-            faces_mod.face_frame = frame_with(combine, scale)
-            try:
-                placements, crops, _ = recrop(faces, None, 1, detections=found)
-            finally:
-                faces_mod.face_frame = app_frame
+            placements, crops, _ = recrop(faces, None, 1, detections=found, framing=frame_with(combine, scale))
             kept = [k for k, c in enumerate(crops) if c is not None]
             after = embedder.predict(np.stack([crops[k] for k in kept])).proba.argmax(axis=1)
             same = 100 * np.mean(after == before[[placements[k].index for k in kept]])
             print(f"{name}: {combine:<6} x {scale:.2f}: {same:.2f} % same emotion when found", flush=True)
         if skip:
             for combine, scale in (("larger", 1.0), ("app", 0.91)):
-                faces_mod.face_frame = frame_with(combine, scale)
-                try:
-                    placements, crops, _ = recrop(faces, None, 1, detections=found)
-                finally:
-                    faces_mod.face_frame = app_frame
+                placements, crops, _ = recrop(faces, None, 1, detections=found, framing=frame_with(combine, scale))
                 best = registration(faces, placements, crops)
                 print(
                     f"{name}: {combine} x {scale:.2f}: zoom of the original that best matches the re-crop: "

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from albumsum.core.faces import Detector, Face, MTCNNDetector, align_crop, frame_to_decoded, select
+from albumsum.core.faces import Detector, Face, MTCNNDetector, align_crop, best_face, frame_to_decoded, select
+from albumsum.core.framing import DEFAULT_FRAMING, FrameRule
 from albumsum.core.inference import Embedder
 from trainer.progress import Progress
 
@@ -77,10 +78,12 @@ def recrop(
     angles: Sequence[float] = ANGLES,
     progress: bool = False,
     detections: Sequence[Face | None] | None = None,
+    framing: FrameRule = DEFAULT_FRAMING,
 ) -> tuple[list[Placement], list[np.ndarray | None], list[Face | None]]:
     """Re-cropped faces (``None`` where no face was found), one per face x size x angle, and the
     detected face each crop was cut from. With ``detections`` (one per scene, from an earlier run on
-    the same faces and seed) the detector is not run: the scenes are rebuilt and cropped again."""
+    the same faces and seed) the detector is not run: the scenes are rebuilt and cropped again, with
+    ``framing`` (the model's, or one under study)."""
     rng = np.random.default_rng(seed)
     placements, crops, found_faces = [], [], []
     bar = Progress(len(faces) * len(sizes) * len(angles), "scenes", enabled=progress)
@@ -90,10 +93,11 @@ def recrop(
                 scene = frame_to_decoded(np.asarray(place(face, size, angle, rng)))
                 if detections is None:
                     found = select(detector.detect([scene])[0], min_score=0.9, min_size=20)
-                    best = max(found, key=lambda f: f.score) if found else None
+                    best = best_face(found) if found else None
                 else:
                     best = detections[len(crops)]
-                crops.append(None if best is None else align_crop(best, scene, size=48, thumb_size=0).crop)
+                crop = None if best is None else align_crop(best, scene, size=48, thumb_size=0, framing=framing).crop
+                crops.append(crop)
                 found_faces.append(best)
                 placements.append(Placement(i, size, float(angle)))
                 bar.update()
@@ -183,7 +187,9 @@ def run_recrop(
     saved = load_detections(Path(detections_file), key) if detections_file else None
     detector = None if saved is not None else MTCNNDetector(device=str(embedder.device), min_face_px=20)
     log.info("re-cropping %d faces x %d sizes x %d angles", len(faces), len(SIZES), len(ANGLES))
-    placements, crops, found = recrop(faces, detector, seed + 1, progress=True, detections=saved)
+    placements, crops, found = recrop(
+        faces, detector, seed + 1, progress=True, detections=saved, framing=embedder.framing
+    )
     if detections_file and saved is None:
         save_detections(Path(detections_file), key, found)
     metrics = agreement(embedder, faces, placements, crops)

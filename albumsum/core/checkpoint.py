@@ -9,7 +9,9 @@ The file is a plain ``dict`` of tensors, numbers, strings, lists and dicts, so i
 - ``class_means`` float32 [C, D], ``class_priors`` float32 [C] over the full training set
 - ``subclasses``: per emotion name, ``{"weights" [K], "means" [K, D], "covariances" [K, D, D]}``
   (empty until the sub-spaces are fitted)
-- ``input_spec``: ``{"size", "grayscale", "mean", "std", "crop_margin", "align", "flip_tta"}``
+- ``input_spec``: ``{"size", "grayscale", "mean", "std", "framing", "align", "flip_tta"}``; ``framing``
+  holds the fields of :class:`albumsum.core.framing.Framing` (a checkpoint without it was made with
+  the defaults; older ones also carry an unused ``crop_margin``)
 - ``reference``: optional kNN bank ``{"embeddings" [M, D] float16, "labels" [M] int64,
   "subclasses" [M] int64}`` (the training set; each face's sub-class id, contiguous over emotions)
 - ``train_config``, ``metrics``, ``created`` (ISO time), ``kind`` (``"albumsum-model"``)
@@ -24,6 +26,7 @@ from typing import Any
 
 import torch
 
+from albumsum.core.framing import DEFAULT_FRAMING
 from albumsum.core.networks import EmbeddingNet, build_network
 
 FORMAT_VERSION = 1
@@ -45,7 +48,7 @@ DEFAULT_INPUT_SPEC: dict[str, Any] = {
     "grayscale": True,
     "mean": 0.5077,  # FER+ train pixel mean / std on the 0..1 scale
     "std": 0.2550,
-    "crop_margin": 0.0,  # recorded only: the face framing is fixed in albumsum.core.faces
+    "framing": DEFAULT_FRAMING.to_spec(),  # how the app cuts the faces the model reads
     "align": "eyes",
     "flip_tta": True,  # average the embeddings of the face and its mirror image
 }

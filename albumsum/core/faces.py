@@ -4,18 +4,8 @@
 (probability and size thresholds) -> ``align_crop`` (rotate on the eyes, FER framing, grayscale
 ``size x size``) -> embedding (:mod:`albumsum.core.inference`). "No faces" is ``[]``.
 
-FER framing. The constants below were measured by running this module's MTCNN on 285 FER+ ``valid``
-faces (upscaled to 192 px and padded so the detector sees the whole face): the median distance
-between the eye centres is 0.373 of the crop width, the eye line lies at 0.387 of the height and
-the mouth at 0.789 (eye line to mouth 0.402). The eye distance and the eye-to-mouth distance each
-estimate the face's scale; where they agree within 15 % the crop takes their mean, otherwise the
-larger one, so a face turned sideways (short eye distance) or nodding (short eye-to-mouth) is not
-zoomed in on. (Always taking the larger one made frontal crops about 5 % too wide: the larger of
-two noisy estimates is biased upwards.) The crop side is then ``FRAME_SCALE`` (0.91) of that
-estimate: registering the app's crops of FER faces placed in scenes onto the original crops found
-them still wider than FER's framing, and a too-wide crop brings in what FER crops never show
-(``albumsum-train recrop``; the choice was made on 80 faces and checked on 300 others, see
-resources/models/MODEL_CARD.md).
+The framing of ``align_crop`` is a :class:`~albumsum.core.framing.Framing` record that comes with
+the model (``Embedder.framing``); nothing here is a module constant to patch.
 """
 
 from __future__ import annotations
@@ -30,15 +20,11 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
+from albumsum.core.framing import DEFAULT_FRAMING, FrameRule
 from albumsum.core.images import Decoded
 
 log = logging.getLogger(__name__)
 
-EYE_DISTANCE = 0.373  # eye-centre distance / crop width in FER2013
-EYE_LINE = 0.387  # eye line / crop height
-EYE_TO_MOUTH = 0.402  # eye line to mouth centre / crop height
-FRAME_SCALE = 0.91  # crop side / the landmarks' estimate of the FER-framed side
-SCALE_AGREEMENT = 0.15  # the two scale estimates "agree" when they differ by at most this fraction
 THUMB_SIZE = 160  # colour thumbnail side, same framing as the crop: sharp in an 80 px grid cell at 2x
 MIN_DETECT_FACE = 12  # MTCNN's smallest useful face, pixels of the detection image
 
@@ -114,42 +100,25 @@ def _faces_from(boxes: np.ndarray, points: np.ndarray, scale: float) -> list[Fac
     return faces
 
 
+def best_face(faces: Sequence[Face]) -> Face:
+    """The most probable of a frame's faces (a labelled frame has one face)."""
+    return max(faces, key=lambda f: f.score)
+
+
 def select(faces: Sequence[Face], *, min_score: float = 0.9, min_size: float = 20.0) -> list[Face]:
     """Faces with detection probability >= ``min_score`` and shorter box side >= ``min_size`` px."""
     return [f for f in faces if f.score >= min_score and f.short_side >= min_size]
 
 
-def face_frame(
-    landmarks: np.ndarray, *, scale: float = FRAME_SCALE, agreement: float = SCALE_AGREEMENT
-) -> tuple[float, float, float, float]:
-    """Centre (x, y), side and angle (radians) of the FER-framed square around a face.
-
-    ``landmarks`` [5, 2] in any pixel unit; the result is in that unit. The side is ``scale`` times
-    the mean of the two scale estimates where they differ by at most ``agreement`` of the larger,
-    else the larger (``agreement=0``: always the larger; ``inf``: always the mean).
-    """
-    lm = np.asarray(landmarks, np.float64)
-    eye_l, eye_r = lm[0], lm[1]
-    mouth = 0.5 * (lm[3] + lm[4])
-    eyes = 0.5 * (eye_l + eye_r)
-    angle = math.atan2(eye_r[1] - eye_l[1], eye_r[0] - eye_l[0])
-    by_eyes, by_mouth = np.linalg.norm(eye_r - eye_l) / EYE_DISTANCE, np.linalg.norm(mouth - eyes) / EYE_TO_MOUTH
-    larger = max(by_eyes, by_mouth)
-    estimate = 0.5 * (by_eyes + by_mouth) if abs(by_eyes - by_mouth) <= agreement * larger else larger
-    side = max(scale * estimate, 1.0)
-    # the eye line sits EYE_LINE down the square: move from the eyes to the centre along the face's "down"
-    down = np.array([-math.sin(angle), math.cos(angle)])
-    centre = eyes + down * side * (0.5 - EYE_LINE)
-    return float(centre[0]), float(centre[1]), float(side), angle
-
-
-def warp_square(image: Image.Image, landmarks: np.ndarray, out: int) -> Image.Image:
-    """The upright FER-framed square of a face, ``out x out`` pixels, sampled from ``image``.
+def warp_square(
+    image: Image.Image, landmarks: np.ndarray, out: int, framing: FrameRule = DEFAULT_FRAMING
+) -> Image.Image:
+    """The upright framed square of a face, ``out x out`` pixels, sampled from ``image``.
 
     Downscaling by more than 2x is done in two steps (affine at 2-4x, then an antialiased resize)
     so small crops of big faces do not alias.
     """
-    cx, cy, side, angle = face_frame(landmarks)
+    cx, cy, side, angle = framing.frame(landmarks)
     work = out * min(4, max(1, int(side / out)))
     s = side / work
     cos, sin = math.cos(angle) * s, math.sin(angle) * s
@@ -164,34 +133,44 @@ def warp_square(image: Image.Image, landmarks: np.ndarray, out: int) -> Image.Im
     return warped
 
 
-def align_crop(face: Face, source: Decoded, *, size: int = 48, thumb_size: int = THUMB_SIZE) -> Face:
-    """Add the grayscale ``size x size`` crop and a colour JPEG thumbnail, cut from ``source``.
+def align_crop(
+    face: Face, source: Decoded, *, size: int = 48, thumb_size: int = THUMB_SIZE, framing: FrameRule = DEFAULT_FRAMING
+) -> Face:
+    """Add the grayscale ``size x size`` crop and a colour JPEG thumbnail, cut from ``source`` with
+    the model's ``framing``.
 
     ``source`` may be any scale of the photo; landmarks are mapped to it.
     """
-    return align_crops([face], source, size=size, thumb_size=thumb_size)[0]
+    return align_crops([face], source, size=size, thumb_size=thumb_size, framing=framing)[0]
 
 
-def align_crops(faces: Sequence[Face], source: Decoded, *, size: int = 48, thumb_size: int = THUMB_SIZE) -> list[Face]:
+def align_crops(
+    faces: Sequence[Face],
+    source: Decoded,
+    *,
+    size: int = 48,
+    thumb_size: int = THUMB_SIZE,
+    framing: FrameRule = DEFAULT_FRAMING,
+) -> list[Face]:
     """:func:`align_crop` for every face of one photo, converting the photo to grayscale once."""
     rgb = Image.fromarray(source.rgb)
     gray = rgb.convert("L")
     out = []
     for face in faces:
         lm = face.landmarks * source.scale
-        crop = np.array(warp_square(gray, lm, size), dtype=np.uint8)  # a writable copy
+        crop = np.array(warp_square(gray, lm, size, framing), dtype=np.uint8)  # a writable copy
         thumb = None
         if thumb_size:
             buf = io.BytesIO()
-            warp_square(rgb, lm, thumb_size).save(buf, format="JPEG", quality=85)
+            warp_square(rgb, lm, thumb_size, framing).save(buf, format="JPEG", quality=85)
             thumb = buf.getvalue()
         out.append(replace(face, crop=crop, thumb=thumb))
     return out
 
 
-def source_scale_needed(faces: Sequence[Face], size: int) -> float:
+def source_scale_needed(faces: Sequence[Face], size: int, framing: FrameRule = DEFAULT_FRAMING) -> float:
     """Scale (source pixels per original pixel) at which the smallest face's crop is not upsampled."""
-    sides = [face_frame(f.landmarks)[2] for f in faces]
+    sides = [framing.frame(f.landmarks)[2] for f in faces]
     return min(1.0, size / min(sides)) if sides else 0.0
 
 
@@ -220,6 +199,7 @@ def crops_from_frames(
     min_size: float = 20.0,
     one_per_frame: bool = True,
     min_side: int = 160,
+    framing: FrameRule = DEFAULT_FRAMING,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Run detect -> select -> align_crop on full frames (``albumsum-train evaluate --detect``).
 
@@ -240,9 +220,9 @@ def crops_from_frames(
             missing += 1
             continue
         if one_per_frame:
-            faces = [max(faces, key=lambda f: f.score)]
+            faces = [best_face(faces)]
         for face in faces:
-            crops.append(align_crop(face, decoded, size=size, thumb_size=0).crop)
+            crops.append(align_crop(face, decoded, size=size, thumb_size=0, framing=framing).crop)
             source.append(i)
     out = np.stack(crops) if crops else np.zeros((0, size, size), np.uint8)
     return out, np.asarray(source, dtype=np.int64), missing

@@ -37,7 +37,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
-LEGACY_FRAMING = "fer-0.91-0.15"  # the framing identity of every crop an index of schema 1 holds
+# the framing identity (albumsum.core.framing.Framing().identity) of every crop an index of schema 1 holds
+LEGACY_FRAMING = "fer-0.373-0.387-0.402-0.91-0.15"
 
 _SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -4,7 +4,8 @@
 mtime differ), finds their faces, embeds the crops in batches and writes a few photos per
 transaction. Stopping between photos (``should_stop``, or closing the generator) writes what is
 complete; a kill at any moment loses at most the open transaction, which the next run redoes.
-A new model re-embeds the stored crops without reading a photo again.
+A new model re-embeds the stored crops without reading a photo again; one that frames faces
+differently (its checkpoint's ``input_spec["framing"]``) has their photos read and cut again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from albumsum.core.faces import THUMB_SIZE, Detector, Face, align_crops, select, source_scale_needed
+from albumsum.core.framing import Framing
 from albumsum.core.groups import model_subclasses
 from albumsum.core.images import DEFAULT_MAX_PIXELS, Decoded, ReadResult, decode, looks_like_image, read_photo
 from albumsum.core.index import FaceRecord, IndexWriter, PhotoRow, model_identity
@@ -95,8 +97,16 @@ class _Analysed:
     pending: bool = False
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """How the crops of this run are cut: the model's input size and framing."""
+
+    size: int
+    framing: Framing
+
+
 def _analyse(
-    root: Path, rel: str, detector: Detector | None, settings: IndexSettings, size: int, known: frozenset[str]
+    root: Path, rel: str, detector: Detector | None, settings: IndexSettings, cut: _Cut, known: frozenset[str]
 ) -> _Analysed:
     """Read, detect, select and crop one photo (runs on a worker thread: no database here).
 
@@ -107,13 +117,13 @@ def _analyse(
         return _Analysed(result, None)
     if detector is None:
         return _Analysed(result, None, pending=True)
-    return _finish(result, detector.detect([result.image])[0], settings, size)
+    return _finish(result, detector.detect([result.image])[0], settings, cut)
 
 
-def _finish(result: ReadResult, found: list[Face], settings: IndexSettings, size: int) -> _Analysed:
+def _finish(result: ReadResult, found: list[Face], settings: IndexSettings, cut: _Cut) -> _Analysed:
     """Select and crop the detected faces; keep only what the index needs of the photo."""
     faces = select(found, min_score=settings.min_score, min_size=settings.min_face)
-    faces = _crop_faces(result, faces, settings, size) if faces else []
+    faces = _crop_faces(result, faces, settings, cut) if faces else []
     image = result.image
     assert image is not None
     small = Decoded(np.zeros((0, 0, 3), np.uint8), image.scale, image.size)  # drop the pixels and bytes now
@@ -121,7 +131,7 @@ def _finish(result: ReadResult, found: list[Face], settings: IndexSettings, size
 
 
 def _detect_in_batches(
-    work: Iterator[tuple[str, _Analysed]], detector: Detector, settings: IndexSettings, size: int
+    work: Iterator[tuple[str, _Analysed]], detector: Detector, settings: IndexSettings, cut: _Cut
 ) -> Iterator[tuple[str, _Analysed]]:
     """Detect read photos ``photos_per_commit`` at a time in one detector call (a GPU wants
     batches); yields in the original order."""
@@ -132,7 +142,7 @@ def _detect_in_batches(
         found = detector.detect([a.result.image for a in todo]) if todo else []  # type: ignore[union-attr]
         done = iter(found)
         for rel, a in buffer:
-            yield rel, (_finish(a.result, next(done), settings, size) if a.pending else a)  # type: ignore[arg-type]
+            yield rel, (_finish(a.result, next(done), settings, cut) if a.pending else a)  # type: ignore[arg-type]
         buffer.clear()
 
     for item in work:
@@ -142,15 +152,15 @@ def _detect_in_batches(
     yield from drain()
 
 
-def _crop_faces(result: ReadResult, faces: list[Face], settings: IndexSettings, size: int) -> list[Face]:
+def _crop_faces(result: ReadResult, faces: list[Face], settings: IndexSettings, cut: _Cut) -> list[Face]:
     """Align and crop, re-decoding the photo at a higher scale when the detection image is too small."""
     source = result.image
     assert source is not None
-    need = source_scale_needed(faces, size)
+    need = source_scale_needed(faces, cut.size, cut.framing)
     if need > source.scale * 1.25 and result.data is not None:
         longest = max(source.size)
         source = decode(result.data, max_side=int(np.ceil(longest * need)) + 1, max_pixels=settings.max_pixels)
-    return align_crops(faces, source, size=size, thumb_size=settings.thumb_size)
+    return align_crops(faces, source, size=cut.size, thumb_size=settings.thumb_size, framing=cut.framing)
 
 
 class _Writer:
@@ -160,6 +170,7 @@ class _Writer:
         self.store = store
         self.embedder = embedder
         self.model = model_identity(embedder.checkpoint)
+        self.framing = Framing.from_spec(embedder.checkpoint["input_spec"]).identity
         self.subclasses = embedder.checkpoint.get("subclasses") or {}
 
     def classify(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -182,7 +193,7 @@ class _Writer:
                 for i, f in enumerate(fs):
                     records.append(_record(i, f, emb[k], post[k], emotions[k], subs[k]))
                     k += 1
-                self.store.put_content(digest, size, records, self.model)
+                self.store.put_content(digest, size, records, self.model, self.framing)
             for row in pending.rows:
                 self.store.put_photo(row)
         pending.rows.clear()
@@ -213,24 +224,30 @@ def index_album(
     pending = _Pending(gone=[p for p in known if p not in listing.files])
     for rel, reason in listing.errors.items():
         pending.rows.append(PhotoRow(rel, 0, 0, None, "error", reason))
-    todo = [rel for rel, st in listing.files.items() if _changed(known.get(rel), st, settings.retry_errors)]
-    size = int(embedder.checkpoint["input_spec"]["size"])
+    spec = embedder.checkpoint["input_spec"]
+    cut = _Cut(int(spec["size"]), Framing.from_spec(spec))
+    recut = store.contents_framed_otherwise(cut.framing.identity)  # cut for another model: read those again
+    todo = [
+        rel
+        for rel, st in listing.files.items()
+        if _changed(known.get(rel), st, settings.retry_errors) or (rel in known and known[rel].hash in recut)
+    ]
     faces_found = 0
     todo_set = set(todo)
     kept_errors = [r for r, row in known.items() if row.status == "error" and r in listing.files and r not in todo_set]
     errors = len(listing.errors) + len(kept_errors)
     log.info("%s: %d files, %d to read, %d gone", root, len(listing.files), len(todo), len(pending.gone))
-    known_hashes = frozenset(store.content_hashes())
+    known_hashes = frozenset(store.content_hashes()) - recut
     try:
         batched = bool(getattr(detector, "batch", False))
         per_photo = None if batched else detector
-        work = prefetch(lambda r: _analyse(root, r, per_photo, settings, size, known_hashes), todo, settings.workers)
+        work = prefetch(lambda r: _analyse(root, r, per_photo, settings, cut, known_hashes), todo, settings.workers)
         if batched:
-            work = _detect_in_batches(work, detector, settings, size)
+            work = _detect_in_batches(work, detector, settings, cut)
         for done, (rel, analysed) in enumerate(work, start=1):
             if should_stop():
                 break
-            found, failed = _process(rel, analysed, listing.files[rel], store, pending)
+            found, failed = _process(rel, analysed, listing.files[rel], store, pending, recut)
             faces_found += found
             errors += failed
             if len(pending.rows) >= settings.photos_per_commit:
@@ -249,22 +266,25 @@ def _changed(row: PhotoRow | None, st: tuple[int, int], retry_errors: bool) -> b
 
 
 def _process(
-    rel: str, analysed: _Analysed, st: tuple[int, int], store: IndexWriter, pending: _Pending
+    rel: str, analysed: _Analysed, st: tuple[int, int], store: IndexWriter, pending: _Pending, recut: set[str]
 ) -> tuple[int, int]:
-    """Queue one analysed photo in ``pending``; returns (faces found, 1 if unreadable)."""
+    """Queue one analysed photo in ``pending``; returns (faces found, 1 if unreadable). A content in
+    ``recut`` is stored again (its faces were cut with another framing) and leaves the set."""
     result, faces = analysed.result, analysed.faces
     if result is None:
         log.info("%s vanished during the scan", rel)
         pending.gone.append(rel)
         return 0, 0
     digest = result.content_hash
-    duplicate = digest is not None and (store.has_content(digest) or any(d == digest for d, _, _ in pending.contents))
+    stored = digest is not None and digest not in recut and store.has_content(digest)
+    duplicate = stored or any(d == digest for d, _, _ in pending.contents)
     if result.image is None or faces is None or duplicate:
         status = "error" if result.image is None else "ok"
         pending.rows.append(PhotoRow(rel, st[0], st[1], digest, status, result.error))
         if result.error:
             log.warning("%s: %s", rel, result.error)
         return 0, int(result.image is None)
+    recut.discard(digest)
     pending.contents.append((digest, result.image.size, faces))
     pending.rows.append(PhotoRow(rel, st[0], st[1], digest, "ok", None))
     return len(faces), 0

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from albumsum.core.checkpoint import network_from_checkpoint, read_checkpoint
+from albumsum.core.framing import Framing
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -115,6 +116,7 @@ class Embedder:
         self.size = int(spec["size"])
         self.mean, self.std = float(spec["mean"]), float(spec["std"])
         self.flip_tta = bool(spec.get("flip_tta", False))
+        self.framing = Framing.from_spec(spec)  # how the crops this model reads are cut
         self.class_names: list[str] = list(checkpoint["class_names"])
         self.sigma = float(checkpoint["sigma"])
         self.class_means = torch.as_tensor(checkpoint["class_means"], dtype=torch.float32)

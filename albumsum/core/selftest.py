@@ -53,7 +53,7 @@ def run_selftest(report: Callable[[str], None], device: str = "cpu") -> None:
     eye_error = float(np.abs(face.landmarks[:2] - SELFTEST_EYES).max())
     _check(eye_error <= EYE_TOLERANCE, f"eye landmarks {face.landmarks[:2].tolist()} are {eye_error:.0f} px off")
     report(f"detect: 1 face, p={face.score:.3f}, eyes within {eye_error:.1f} px of where they were drawn")
-    face = align_crop(face, decoded, size=embedder.size)
+    face = align_crop(face, decoded, size=embedder.size, framing=embedder.framing)
     _check(face.crop is not None and face.crop.shape == (embedder.size,) * 2, "align_crop gave no crop")
     pred = embedder.predict(face.crop[None])
     z, proba = pred.embeddings, pred.proba

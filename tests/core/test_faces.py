@@ -10,22 +10,16 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from albumsum.core.faces import (
-    EYE_DISTANCE,
-    EYE_LINE,
-    EYE_TO_MOUTH,
-    FRAME_SCALE,
-    Face,
-    MTCNNDetector,
-    align_crop,
-    crops_from_frames,
-    face_frame,
-    select,
-)
+from albumsum.core.checkpoint import DEFAULT_INPUT_SPEC
+from albumsum.core.faces import Face, MTCNNDetector, align_crop, crops_from_frames, select
+from albumsum.core.framing import DEFAULT_FRAMING, Framing
 from albumsum.core.images import Decoded, read_photo
 from tests.core.helpers import FakeDetector
 
 torch.set_num_threads(1)
+F = DEFAULT_FRAMING
+EYE_DISTANCE, EYE_LINE, EYE_TO_MOUTH, FRAME_SCALE = F.eye_distance, F.eye_line, F.eye_to_mouth, F.scale
+face_frame = F.frame
 
 
 def landmarks(cx: float, cy: float, eye: float, angle: float = 0.0) -> np.ndarray:
@@ -75,6 +69,26 @@ def test_align_crop_undoes_a_tilt() -> None:
     assert left[:, 0].mean() == pytest.approx(EYE_LINE * size - 0.5, abs=1.2)
     gap = right[:, 1].mean() - left[:, 1].mean()
     assert gap == pytest.approx(EYE_DISTANCE * size / FRAME_SCALE, abs=1.5)
+
+
+def test_framing_travels_in_the_checkpoint_and_old_ones_keep_the_defaults() -> None:
+    assert (F.eye_distance, F.eye_line, F.eye_to_mouth, F.scale, F.agreement) == (0.373, 0.387, 0.402, 0.91, 0.15)
+    assert Framing.from_spec(DEFAULT_INPUT_SPEC) == F
+    old = {k: v for k, v in DEFAULT_INPUT_SPEC.items() if k != "framing"} | {"crop_margin": 0.0}
+    assert Framing.from_spec(old) == F  # a checkpoint from before the framing was recorded
+    wide = Framing(scale=1.0)
+    assert Framing.from_spec({"framing": wide.to_spec()}) == wide and wide.identity != F.identity
+    lm = landmarks(100, 80, 37.3)
+    assert wide.frame(lm)[2] == pytest.approx(F.frame(lm)[2] / 0.91)
+
+
+def test_the_crop_stage_uses_the_framing_it_is_given() -> None:
+    lm = landmarks(200, 180, 60.0)
+    im = np.asarray(Image.effect_noise((400, 400), 60).convert("RGB"))
+    source = Decoded(im, 1.0, (400, 400))
+    tight = align_crop(Face((0, 0, 1, 1), lm, 1.0), source, thumb_size=0).crop
+    wide = align_crop(Face((0, 0, 1, 1), lm, 1.0), source, thumb_size=0, framing=Framing(scale=1.3)).crop
+    assert tight.shape == wide.shape and not np.array_equal(tight, wide)
 
 
 def test_crop_maps_landmarks_to_a_downscaled_source() -> None:

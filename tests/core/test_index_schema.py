@@ -73,6 +73,13 @@ def test_a_release_1_index_opens_and_upgrades_with_faces_and_errors_intact(tmp_p
         assert index.meta("schema_version") == str(SCHEMA_VERSION) and index.integrity_ok()
 
 
+def test_the_legacy_framing_is_the_default_framing() -> None:
+    """Schema 1 crops were cut with the framing the shipped model records as its default."""
+    from albumsum.core.framing import DEFAULT_FRAMING
+
+    assert DEFAULT_FRAMING.identity == LEGACY_FRAMING
+
+
 def test_an_upgraded_index_is_not_detected_again(tmp_path: Path) -> None:
     """The photo is unchanged and its crops were cut with the framing the model expects: indexing
     only re-embeds the stored crops for the new model."""

@@ -203,6 +203,26 @@ def test_new_model_reembeds_stored_crops_without_detecting(tmp_path: Path, store
     np.testing.assert_allclose(np.frombuffer(second[0][1], np.float32), other.embed(crops)[0], atol=1e-5)
 
 
+def test_a_model_with_another_framing_cuts_the_faces_again_from_the_photos(tmp_path: Path, store: IndexWriter) -> None:
+    from albumsum.core.framing import DEFAULT_FRAMING, Framing
+    from albumsum.core.inference import Embedder
+    from tests.core.helpers import make_checkpoint
+
+    album = good_album(tmp_path / "album")
+    run(album, store)
+    first = sql(store, "SELECT crop, framing FROM faces ORDER BY hash, idx")
+    assert {f for _, f in first} == {DEFAULT_FRAMING.identity}
+    wide = Framing(scale=1.2)
+    checkpoint = make_checkpoint()
+    checkpoint["input_spec"] = {**checkpoint["input_spec"], "framing": wide.to_spec()}
+    detector = run(album, store, embedder=Embedder(checkpoint, device="cpu"))
+    assert detector.calls == 5  # every photo read and its faces found again
+    second = sql(store, "SELECT crop, framing FROM faces ORDER BY hash, idx")
+    assert len(second) == len(first) == 6 and {f for _, f in second} == {wide.identity}
+    assert all(a != b for (a, _), (b, _) in zip(first, second, strict=True))  # cut wider
+    assert run(album, store, embedder=Embedder(checkpoint, device="cpu")).calls == 0  # and only once
+
+
 def test_index_lives_outside_the_album(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ALBUMSUM_DATA_DIR", str(tmp_path / "data"))
     album = good_album(tmp_path / "album", n=1)
