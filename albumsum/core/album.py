@@ -90,6 +90,8 @@ class AlbumData:
     groups: list[Group]
     counts: dict[str, int]
     errors: list[tuple[str, str]]
+    revision: int = 0  # the index's revision it was read at
+    grouping: tuple[Any, ...] = ()  # (sub-class source, most sub-classes, seed) of ``groups``
 
     def emotion_counts(self) -> list[int]:
         return [int(np.sum(self.faces.emotions == c)) for c in range(8)]
@@ -169,17 +171,30 @@ class Album:
             yield from index_album(self.folder, store, detector, embedder, settings, should_stop=should_stop)
             return store.counts()
 
-    def snapshot(self) -> AlbumData | None:
+    def snapshot(self, previous: AlbumData | None = None) -> AlbumData | None:
         """Faces, groups, counts and problems of the index (``None`` before the first indexing).
-        Reads beside a running writer."""
+        Reads beside a running writer.
+
+        With the ``previous`` snapshot, only what changed is read: when the index has only gained
+        faces since (its revision is the same), just the new faces are read and added; when nothing
+        changed and the grouping settings are the same, ``previous`` itself is returned."""
         if not self.is_indexed():
             return None
-        with IndexReader(self.index_path) as index:
-            faces = index.faces()
-            counts = index.counts()
-            errors = index.errors()
         s = self.settings
-        return AlbumData(faces, album_groups(faces, s.subclass_source, s.max_subclasses, self.seed), counts, errors)
+        grouping = (s.subclass_source, s.max_subclasses, self.seed)
+        with IndexReader(self.index_path) as index, index.consistent():
+            revision, counts = index.revision(), index.counts()
+            if previous is not None and previous.revision == revision:
+                last = int(previous.faces.ids[-1]) if len(previous.faces) else 0
+                added = index.faces(after=last)
+                if not len(added) and counts == previous.counts and grouping == previous.grouping:
+                    return previous
+                faces = AlbumFaces.concat(previous.faces, added)
+            else:
+                faces = index.faces()
+            errors = index.errors()
+        groups = album_groups(faces, s.subclass_source, s.max_subclasses, self.seed)
+        return AlbumData(faces, groups, counts, errors, revision, grouping)
 
     def picks(self, data: AlbumData, n: int | None = None) -> list[Pick]:
         """The summary's photos (``n``: the settings' summary size)."""

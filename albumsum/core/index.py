@@ -14,7 +14,9 @@ Tables (schema :data:`SCHEMA_VERSION`; :data:`_MIGRATIONS` brings an older index
   thumbnail JPEG, embedding float32 [D], posterior float32 [C], emotion, model sub-class, the
   identity of the model that embedded it and of the framing its crop was cut with (schema 2; an
   index of schema 1 was cut with :data:`LEGACY_FRAMING`).
-- ``meta``: schema version, album root, current model identity.
+- ``meta``: schema version, album root, current model identity, and ``revision``, counted up by
+  every write that changes or removes what a reader has read (adding faces does not), so that a
+  reader can add the new faces to its last snapshot instead of reading the index again.
 
 WAL journal; one writer; the caller batches commits through :meth:`IndexWriter.batch`.
 """
@@ -209,6 +211,10 @@ class _Index:
     def errors(self) -> list[tuple[str, str]]:
         return list(self._conn.execute("SELECT path, error FROM photos WHERE status = 'error' ORDER BY path"))
 
+    def revision(self) -> int:
+        """How many times stored faces or paths were changed or removed (appends do not count)."""
+        return int(self.meta("revision", "0") or 0)
+
     def integrity_ok(self) -> bool:
         return self._one("PRAGMA integrity_check") == "ok"
 
@@ -306,6 +312,16 @@ class IndexReader(_Index):
             self._conn.close()
             IndexWriter(self.path).close()  # migrates, or refuses a newer schema
             self._conn = sqlite3.connect(f"file:{os.fspath(self.path)}?mode=ro", uri=True, timeout=30.0)
+        self._conn.isolation_level = None  # transactions only where :meth:`consistent` opens one
+
+    @contextlib.contextmanager
+    def consistent(self) -> Iterator[IndexReader]:
+        """Every read inside sees the index as it was at the first one (one read transaction)."""
+        self._conn.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            self._conn.execute("COMMIT")
 
 
 class IndexWriter(_Index):
@@ -356,7 +372,16 @@ class IndexWriter(_Index):
     def set_meta(self, key: str, value: str) -> None:
         self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def _changed(self, rows: int = 1) -> None:
+        """Count a write that changed or removed stored rows (see :meth:`revision`)."""
+        if rows:
+            self.set_meta("revision", str(self.revision() + 1))
+
     def put_photo(self, row: PhotoRow) -> None:
+        if row.hash is not None and self._one(
+            "SELECT 1 FROM photos WHERE hash = ? AND path != ?", (row.hash, row.path)
+        ):  # another path to stored faces: which path a face shows may change
+            self._changed()
         self._conn.execute(
             "INSERT OR REPLACE INTO photos(path, size, mtime_ns, hash, status, error) VALUES (?, ?, ?, ?, ?, ?)",
             (row.path, row.size, row.mtime_ns, row.hash, row.status, row.error),
@@ -364,10 +389,12 @@ class IndexWriter(_Index):
 
     def remove_photos(self, paths: list[str]) -> None:
         self._conn.executemany("DELETE FROM photos WHERE path = ?", [(p,) for p in paths])
+        self._changed(len(paths))
 
     def prune_contents(self) -> int:
         """Drop contents (and their faces) that no photo path refers to any more."""
         cur = self._conn.execute("DELETE FROM contents WHERE hash NOT IN (SELECT hash FROM photos WHERE hash NOT NULL)")
+        self._changed(cur.rowcount)
         return cur.rowcount
 
     # -- faces ------------------------------------------------------------------------------------
@@ -375,7 +402,7 @@ class IndexWriter(_Index):
         self, digest: str, size: tuple[int, int], faces: list[FaceRecord], model: str, framing: str = LEGACY_FRAMING
     ) -> None:
         """Store a photo content and all its faces, cut with ``framing`` (call inside :meth:`batch`)."""
-        self._conn.execute("DELETE FROM contents WHERE hash = ?", (digest,))
+        self._changed(self._conn.execute("DELETE FROM contents WHERE hash = ?", (digest,)).rowcount)
         self._conn.execute(
             "INSERT INTO contents(hash, width, height, n_faces) VALUES (?, ?, ?, ?)",
             (digest, size[0], size[1], len(faces)),
@@ -388,6 +415,7 @@ class IndexWriter(_Index):
 
     def update_embeddings(self, rows: list[tuple[int, np.ndarray, np.ndarray, int, int | None]], model: str) -> None:
         """(face id, embedding [D], posterior [C], emotion, sub-class) for re-embedded faces."""
+        self._changed(len(rows))
         self._conn.executemany(
             "UPDATE faces SET embedding = ?, posterior = ?, emotion = ?, subclass = ?, model = ? WHERE id = ?",
             [(_f32(e), _f32(p), int(k), s, model, i) for i, e, p, k, s in rows],

@@ -1,4 +1,5 @@
-"""The main window's menus and shortcuts (a standard key plus a fallback where a platform has none)."""
+"""The main window's menus and shortcuts (a standard key plus a fallback where a platform has none),
+the dialogs they open, and folders dropped on the window."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import QEvent, QObject, QStandardPaths
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from albumsum.ui.dialogs import ExportDialog, SettingsDialog
 
 if TYPE_CHECKING:
     from albumsum.ui.window import MainWindow
@@ -30,12 +34,12 @@ def build_menus(window: MainWindow) -> None:
     """File (open, recent, export, settings, quit) and View (tabs, index again, stop)."""
     std = QKeySequence.StandardKey
     file = window.menuBar().addMenu("&File")
-    add_action(file, "&Open Folder…", std.Open, window.open_dialog)
+    add_action(file, "&Open Folder…", std.Open, lambda: open_with_dialog(window))
     window.recent_menu = file.addMenu("Open &Recent")
     fill_recent(window)
     file.addSeparator()
-    add_action(file, "&Export…", "Ctrl+E", window.export_dialog)
-    add_action(file, "&Settings…", std.Preferences, window.settings_dialog, "Ctrl+,")
+    add_action(file, "&Export…", "Ctrl+E", lambda: export_with_dialog(window))
+    add_action(file, "&Settings…", std.Preferences, lambda: settings_with_dialog(window), "Ctrl+,")
     file.addSeparator()
     add_action(file, "&Quit", std.Quit, window.close, "Ctrl+Q")
     view = window.menuBar().addMenu("&View")
@@ -54,3 +58,54 @@ def fill_recent(window: MainWindow) -> None:
         action = menu.addAction(path)
         action.triggered.connect(lambda *_, p=path: window.open_album(Path(p)))
     menu.setEnabled(bool(recent))
+
+
+def open_with_dialog(window: MainWindow) -> None:
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    start = str(window.session.album.folder.parent) if window.session else pictures
+    folder = QFileDialog.getExistingDirectory(window, "Open a photo folder", start)
+    if folder:
+        window.open_album(Path(folder))
+
+
+def settings_with_dialog(window: MainWindow) -> None:
+    dialog = SettingsDialog(window.ctx.settings, window)
+    if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+        try:
+            window.apply_settings(dialog.values())
+        except ValueError as exc:
+            window.show_problem(f"Settings not saved: {exc}")
+
+
+def export_with_dialog(window: MainWindow) -> None:
+    if window.session is None or window.data is None or not len(window.data.faces):
+        window.show_problem("Nothing to export yet: open and index a folder with faces first.")
+        return
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    dialog = ExportDialog(Path(docs or Path.home()) / "albumsum" / window.session.album.folder.name, window)
+    if dialog.exec() == ExportDialog.DialogCode.Accepted:
+        window.export_to(dialog.folder(), dialog.kinds())
+
+
+class _FolderDrops(QObject):
+    """Opens a folder dropped on the window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QDragEnterEvent | QDropEvent):
+            urls = event.mimeData().urls()
+            path = Path(urls[0].toLocalFile()) if urls and urls[0].isLocalFile() else None
+            if path is not None and path.is_dir():
+                if isinstance(event, QDropEvent) and event.type() == QEvent.Type.Drop:
+                    self.window.open_album(path)
+                event.acceptProposedAction()
+                return True
+        return False
+
+
+def accept_folder_drops(window: MainWindow) -> None:
+    window.setAcceptDrops(True)
+    window.installEventFilter(_FolderDrops(window))

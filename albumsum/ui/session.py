@@ -1,6 +1,7 @@
 """The open album in the window: the core :class:`~albumsum.core.album.Album`, its thumbnails and
-its latest snapshot, read again on a worker when asked (one read at a time; asks meanwhile are
-merged into one read after it)."""
+its latest snapshot, brought up to date on a worker when asked (one read at a time; asks meanwhile
+are merged into one read after it). Each read starts from the last snapshot, so while indexing only
+the new faces are read (:meth:`Album.snapshot`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from albumsum.core.album import Album, AlbumData
+from albumsum.core.indexer import IndexProgress
+from albumsum.core.settings import Settings
 from albumsum.ui.thumbs import ThumbProvider
 from albumsum.ui.workers import SNAPSHOT, Handle, Runner
+
+RELOAD_EVERY_S = 1.5  # while indexing, show new results this often
 
 
 class AlbumSession(QObject):
@@ -36,10 +41,10 @@ class AlbumSession(QObject):
             self._again = True
             return
         self.last_read = time.monotonic()
-        album = self.album
+        album, previous = self.album, self.data
         self._handle = self.runner.start(
             "snapshot",
-            lambda cancelled: album.snapshot(),
+            lambda cancelled: album.snapshot(previous),
             on_result=self._loaded,
             on_error=lambda exc: self.problem.emit(f"Cannot read the index {album.index_path}: {exc}"),
             on_finished=self._finished,
@@ -56,6 +61,21 @@ class AlbumSession(QObject):
             return
         self.data = data
         self.loaded.emit(data)
+
+    def indexing(self, p: IndexProgress) -> None:
+        """Show new faces now and then while the album is indexed."""
+        if p.faces and time.monotonic() - self.last_read > RELOAD_EVERY_S:
+            self.reload()
+
+    def apply_settings(self, new: Settings) -> bool:
+        """Use ``new`` settings; regroup when the grouping changed. ``True`` when the index location
+        changed (the window opens the album again)."""
+        old, self.album.settings = self.album.settings, new
+        if new.index_location != old.index_location:
+            return True
+        if (new.subclass_source, new.max_subclasses) != (old.subclass_source, old.max_subclasses):
+            self.reload()
+        return False
 
     def close(self) -> None:
         self._closed = True

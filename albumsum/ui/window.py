@@ -7,24 +7,21 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget
 
 from albumsum.core.album import AlbumData
-from albumsum.core.indexer import IndexProgress
 from albumsum.core.settings import Settings
 from albumsum.ui.browse import BrowseView
 from albumsum.ui.context import AppContext
 from albumsum.ui.details import DetailsPanel
-from albumsum.ui.dialogs import ExportDialog, SettingsDialog
 from albumsum.ui.export import KINDS, Exporter
 from albumsum.ui.indexing import IndexBar, IndexController
 from albumsum.ui.mapview import MapView
-from albumsum.ui.menus import build_menus, fill_recent
+from albumsum.ui.menus import accept_folder_drops, build_menus, export_with_dialog, fill_recent
 from albumsum.ui.problems import ProblemsPanel
 from albumsum.ui.session import AlbumSession
 from albumsum.ui.summaryview import SummaryView
@@ -32,7 +29,6 @@ from albumsum.ui.workers import Handle
 
 log = logging.getLogger(__name__)
 
-RELOAD_EVERY_S = 1.5  # while indexing, show new results this often
 TABS = ("Faces", "Map", "Summary", "Problems")
 
 
@@ -46,13 +42,14 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.session: AlbumSession | None = None
+        self._shown: AlbumData | None = None  # the snapshot the views show
         self.messages: list[str] = []
         self._build()
         self.indexer = IndexController(ctx.runner, self.index_bar, self)
         self.exporter = Exporter(ctx.runner, self)
         self._wire()
         build_menus(self)
-        self.setAcceptDrops(True)
+        accept_folder_drops(self)
         self.resize(1200, 780)
         self.setMinimumSize(760, 520)
         self._title()
@@ -69,12 +66,7 @@ class MainWindow(QMainWindow):
         self.map.set_method(s.projection)
         self.summary.set_count(s.summary_size)
         self.tabs = QTabWidget()
-        for view, name in (
-            (self.browse, "Faces"),
-            (self.map, "Map"),
-            (self.summary, "Summary"),
-            (self.problems, "Problems"),
-        ):
+        for view, name in zip((self.browse, self.map, self.summary, self.problems), TABS, strict=True):
             self.tabs.addTab(view, name)
         self.setCentralWidget(self.tabs)
         self.details = DetailsPanel(runner)
@@ -96,12 +88,12 @@ class MainWindow(QMainWindow):
         self.browse.sourceChanged.connect(lambda v: self._set_setting(subclass_source=v))
         self.map.projectionChanged.connect(lambda v: self._set_setting(projection=v))
         self.summary.countChanged.connect(lambda v: self._set_setting(summary_size=v))
-        self.summary.exportRequested.connect(self.export_dialog)
+        self.summary.exportRequested.connect(lambda: export_with_dialog(self))
         for source in (self.details, self.indexer, self.exporter):
             source.problem.connect(self.show_problem)
         for source in (self.indexer, self.exporter):
             source.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
-        self.indexer.progress.connect(self._progress)
+        self.indexer.progress.connect(lambda p: self.session and self.session.indexing(p))
         self.indexer.finished.connect(self._index_done)
         self.exporter.exported.connect(self.exported)
 
@@ -116,13 +108,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"albumsum{name}{' (indexing…)' if self.indexer.running() else ''}")
 
     # -- the album ---------------------------------------------------------------------------------
-    def open_dialog(self) -> None:
-        pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-        start = str(self.session.album.folder.parent) if self.session else pictures
-        folder = QFileDialog.getExistingDirectory(self, "Open a photo folder", start)
-        if folder:
-            self.open_album(Path(folder))
-
     def open_album(self, folder: Path, db: Path | None = None, index: bool = True) -> bool:
         """Show ``folder``'s index (if any) at once and, with ``index``, bring it up to date in the background."""
         folder = Path(folder).expanduser()
@@ -152,10 +137,6 @@ class MainWindow(QMainWindow):
     def cancel_indexing(self) -> None:
         self.indexer.cancel()
 
-    def _progress(self, p: IndexProgress) -> None:
-        if self.session and p.faces and time.monotonic() - self.session.last_read > RELOAD_EVERY_S:
-            self.session.reload()
-
     def _index_done(self, complete: bool | None) -> None:
         self._title()
         if self.session is not None:
@@ -164,12 +145,14 @@ class MainWindow(QMainWindow):
 
     def _loaded(self, data: AlbumData) -> None:
         assert self.session is not None
-        thumbs, folder = self.session.thumbs, self.session.album.folder
-        for view in (self.browse, self.summary, self.map):
-            view.set_data(data, thumbs)
-        self.details.set_album(folder, data)
-        self.problems.set_errors(folder, data.errors)
-        self.tabs.setTabText(3, f"Problems ({len(data.errors)})" if data.errors else "Problems")
+        if data is not self._shown:  # an unchanged index gives back the same snapshot: nothing to redo
+            thumbs, folder = self.session.thumbs, self.session.album.folder
+            for view in (self.browse, self.summary, self.map):
+                view.set_data(data, thumbs)
+            self.details.set_album(folder, data)
+            self.problems.set_errors(folder, data.errors)
+            self.tabs.setTabText(3, f"Problems ({len(data.errors)})" if data.errors else "Problems")
+            self._shown = data
         self.dataLoaded.emit(data)
 
     def _face_activated(self, face_id: int) -> None:
@@ -181,40 +164,17 @@ class MainWindow(QMainWindow):
         self.details.show_face(face_id)
         self.browse.select_face(face_id)
 
-    # -- settings, export, problems ----------------------------------------------------------------
+    # -- settings, export, problems (the dialogs are in albumsum.ui.menus) --------------------------
     def _set_setting(self, **changes) -> None:
         self.apply_settings(dataclasses.replace(self.ctx.settings, **changes))
 
-    def settings_dialog(self) -> None:
-        dialog = SettingsDialog(self.ctx.settings, self)
-        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
-            try:
-                self.apply_settings(dialog.values())
-            except ValueError as exc:
-                self.show_problem(f"Settings not saved: {exc}")
-
     def apply_settings(self, new: Settings) -> None:
-        old = self.ctx.settings
         self.ctx.update_settings(new)
         self.browse.set_source(new.subclass_source)
         self.summary.set_count(new.summary_size)
         self.map.set_method(new.projection)
-        if self.session is None:
-            return
-        self.session.album.settings = new
-        if new.index_location != old.index_location:
+        if self.session is not None and self.session.apply_settings(new):
             self.open_album(self.session.album.folder)
-        elif (new.subclass_source, new.max_subclasses) != (old.subclass_source, old.max_subclasses):
-            self.session.reload()
-
-    def export_dialog(self) -> None:
-        if self.session is None or self.data is None or not len(self.data.faces):
-            self.show_problem("Nothing to export yet: open and index a folder with faces first.")
-            return
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        dialog = ExportDialog(Path(docs or Path.home()) / "albumsum" / self.session.album.folder.name, self)
-        if dialog.exec() == ExportDialog.DialogCode.Accepted:
-            self.export_to(dialog.folder(), dialog.kinds())
 
     def export_to(self, dest: Path, kinds: tuple[str, ...] = KINDS) -> Handle | None:
         if self.session is None:
@@ -230,18 +190,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.problem.emit(text)
-
-    # -- drag and drop, closing --------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).is_dir():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile():
-            self.open_album(Path(urls[0].toLocalFile()))
-            event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.session is not None:

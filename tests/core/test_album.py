@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -106,3 +108,37 @@ def test_export_of_an_album_not_indexed_says_so(tmp_path: Path) -> None:
     album = Album(tmp_path, Settings(), lambda s: pytest.fail("no pipeline needed"), tmp_path / "none.sqlite")
     with pytest.raises(FileNotFoundError, match="not indexed"):
         album.export(ExportPlan(csv=tmp_path / "f.csv"))
+
+
+def test_a_snapshot_reads_only_the_faces_added_since_the_last_one(tmp_path: Path, monkeypatch) -> None:
+    from albumsum.core.index import IndexReader
+
+    folder = tmp_path / "album"
+    for i in range(6):
+        write_photo(folder / f"p{i}.jpg", seed=i)
+    album = Album(folder, Settings(), lambda s: (FakeDetector(), make_embedder()), tmp_path / "i.sqlite")
+    album.index_defaults = dataclasses.replace(album.index_defaults, photos_per_commit=2, workers=0)
+    seen = []
+    for p in album.index():
+        seen.append(p)
+        if p.phase == "index" and p.done == 3:
+            break  # stop half-way: the generator is closed, what was done is written
+    first = album.snapshot()
+    assert first is not None and 0 < len(first.faces) < 6
+    reads: list[int] = []
+    real = IndexReader.faces
+    monkeypatch.setattr(IndexReader, "faces", lambda self, after=0: reads.append(after) or real(self, after))
+    list(album.index())
+    second = album.snapshot(first)
+    assert reads == [int(first.faces.ids[-1])]  # only the new faces were read
+    fresh = album.snapshot()
+    np.testing.assert_array_equal(second.faces.ids, fresh.faces.ids)
+    np.testing.assert_array_equal(second.faces.embeddings, fresh.faces.embeddings)
+    assert second.faces.paths == fresh.faces.paths and second.counts == fresh.counts
+    assert [list(g.face_ids) for g in second.groups] == [list(g.face_ids) for g in fresh.groups]
+    assert album.snapshot(second) is second  # nothing changed: nothing to redo
+    (folder / "p0.jpg").unlink()
+    list(album.index())
+    reads.clear()
+    third = album.snapshot(second)
+    assert reads == [0] and len(third.faces) == 5 and "p0.jpg" not in third.faces.paths  # a removal: read again
