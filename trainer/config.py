@@ -35,6 +35,7 @@ class TrainConfig:
     ce_weight: float = 0.0  # sgm: weight of a joint linear head's cross-entropy (0 = SGM alone)
     # sub-classes (Deep Gaussian Mixture sub-spaces, Algorithm 2)
     subclasses: int = 3  # Gaussians per emotion fitted on the final embedding by `fit`
+    subclass_space: str = "embedding"  # where `fit` fits them: "embedding" (all of it) | "emotions" (span of the means)
     levels: int = 5  # `subspaces`: L of Algorithm 2 (fine-tune on sub-classes for l = 2..L)
     level_epochs: int = 2  # `subspaces`: fine-tuning epochs per level
     level_lr: float = 2e-4  # `subspaces`: peak learning rate of each level's fine-tuning

@@ -27,6 +27,7 @@ from trainer.augment import Augment
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
 from trainer.degrade import Degrade
+from trainer.emotion_span import fit_span_subclasses
 from trainer.evaluation import evaluate_embeddings
 from trainer.losses import build_loss
 from trainer.progress import Progress
@@ -276,13 +277,7 @@ class Trainer:
         for c in np.flatnonzero(counts):
             means[c] = train_emb[self.train.labels == c].mean(axis=0)
         priors = (counts / counts.sum()).astype(np.float32)
-        subs = fit_subclasses(
-            train_emb,
-            self.train.labels,
-            components or self.config.subclasses,
-            self.config.min_subclass_size,
-            seed=self.config.seed,
-        )
+        subs = self.fit_subclasses(train_emb, means, components or self.config.subclasses)
         log.info("sub-classes per emotion: %s", "; ".join(f"{EMOTIONS[c]} {sizes}" for c, sizes in subs.sizes.items()))
         metrics: dict[str, float] = {}
         if self.valid is not None:
@@ -301,6 +296,15 @@ class Trainer:
         path = save_checkpoint(payload, self.out_dir / name)
         log.info("wrote %s", path)
         return path
+
+    def fit_subclasses(self, train_emb: np.ndarray, means: np.ndarray, components: int) -> SubclassFit:
+        """Each emotion's mixture over the whole embedding, or in the span of the emotion means."""
+        cfg, labels = self.config, self.train.labels
+        if cfg.subclass_space == "embedding":
+            return fit_subclasses(train_emb, labels, components, cfg.min_subclass_size, seed=cfg.seed)
+        if cfg.subclass_space == "emotions":
+            return fit_span_subclasses(train_emb, labels, means, components, cfg.min_subclass_size, seed=cfg.seed)
+        raise ConfigError(f"subclass_space must be 'embedding' or 'emotions', got {cfg.subclass_space!r}")
 
     def checkpoint_payload(
         self, train_emb: np.ndarray, means: np.ndarray, priors: np.ndarray, subs: SubclassFit, metrics: dict[str, float]
