@@ -16,12 +16,12 @@ import json
 import logging
 import signal
 import sys
-import time
 from pathlib import Path
 from types import FrameType
 
 from albumsum.core.album import LOADING, Album, ExportPlan, ModelPipeline
 from albumsum.core.indexer import IndexSettings
+from albumsum.core.progress import Progress
 from albumsum.core.settings import Settings, check, load_settings
 from albumsum.core.userdata import IndexBusy
 
@@ -162,35 +162,6 @@ class StopFlag:
         signal.signal(signal.SIGINT, self._previous)
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr: photos/s, faces found, ETA."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.last = 0.0
-
-    def update(self, phase: str, done: int, total: int, faces: int, errors: int, elapsed: float) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self.last < 0.1 and done < total):
-            return
-        self.last = now
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (total - done) / rate if rate > 0 else 0.0
-        width = 24
-        fill = int(width * done / total) if total else width
-        unit = "photos" if phase == "index" else "faces re-embedded"
-        line = (
-            f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} {unit} {rate:5.1f}/s  {faces} faces  "
-            f"{errors} unreadable  ETA {int(eta) // 60}:{int(eta) % 60:02d} "
-        )
-        sys.stderr.write(line)
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-
-
 # flag -> setting it overrides (flags left out keep the value of settings.json)
 _OVERRIDES = {
     "device": "device",
@@ -238,14 +209,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     defaults = IndexSettings(detect_side=args.detect_side, workers=args.workers, retry_errors=args.retry_errors)
     album = _album(args, pipeline=ModelPipeline(args.model, args.workers), index_defaults=defaults)
-    bar = ProgressBar(not args.quiet)
+    bar = Progress(0, "indexing", enabled=not args.quiet and sys.stderr.isatty())
     last = None
     with StopFlag() as stop:
         try:
             for p in album.index(should_stop=stop):
                 if p.phase != LOADING.phase:
                     last = p
-                    bar.update(p.phase, p.done, p.total, p.faces, p.errors, p.elapsed)
+                    bar.label, bar.unit = ("indexing", "photos") if p.phase == "index" else ("new model", "faces")
+                    bar.show(p.done, p.total, p.elapsed, faces=p.faces, unreadable=p.errors)
         except (CheckpointError, IndexBusy) as exc:
             raise CliError(str(exc)) from exc
         finally:

@@ -20,10 +20,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.manifold import TSNE
 
 from albumsum.core.emotions import EMOTIONS
+from albumsum.core.gaussian import medoid_order
 from albumsum.core.inference import Embedder
+from albumsum.core.projection import tsne_2d
 from trainer.data import LabelledSet, load_labelled
 from trainer.evaluate import evaluate_embedder
 from trainer.evaluation import RETRIEVAL_KS, classification_metrics, nearest_neighbours, vote
@@ -105,7 +106,8 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def tsne(z: np.ndarray, seed: int = 0) -> np.ndarray:
-    return TSNE(n_components=2, init="pca", perplexity=30, random_state=seed).fit_transform(z)
+    """The app's map projection (:func:`albumsum.core.projection.tsne_2d`)."""
+    return tsne_2d(z, seed)
 
 
 def plot_scatter(points: np.ndarray, groups: np.ndarray, names: list[str], title: str, path: Path) -> Path:
@@ -155,9 +157,8 @@ def plot_knn_f1(rows: list[Evaluated], labels: np.ndarray, path: Path) -> tuple[
 
 def medoid_ranking(z: np.ndarray, members: np.ndarray, top: int = 16) -> np.ndarray:
     """Rows of ``members`` ranked by distance to the medoid (the member nearest their centroid)."""
-    zs = z[members]
-    medoid = zs[np.argmin(np.linalg.norm(zs - zs.mean(axis=0), axis=1))]
-    return members[np.argsort(np.linalg.norm(zs - medoid, axis=1))[:top]]
+    order, _ = medoid_order(z[members])
+    return members[order[:top]]
 
 
 def plot_medoid_grid(

@@ -18,12 +18,8 @@ LN2 = float(np.log(2.0))
 
 
 def assign_components(mixture: ClassMixture, z: np.ndarray) -> np.ndarray:
-    """The most responsible component of each row of ``z`` [N, D] -> [N]."""
-    per_component = [
-        np.log(w) + ClassMixture(np.ones(1), m[None], c[None]).log_likelihood(z)
-        for w, m, c in zip(mixture.weights, mixture.means, mixture.covariances, strict=True)
-    ]
-    return np.argmax(np.stack(per_component, axis=1), axis=1)
+    """The most responsible component of each row of ``z`` [N, D] -> [N] (:meth:`ClassMixture.assign`)."""
+    return mixture.assign(z)
 
 
 def vote_structure(subclass: np.ndarray, second: np.ndarray, repeats: int = 200, seed: int = 0) -> dict[str, float]:

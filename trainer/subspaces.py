@@ -1,9 +1,9 @@
 """Deep Gaussian Mixture sub-spaces (paper Algorithm 2): sub-classes inside each emotion.
 
 :func:`fit_subclasses` is one EM step of the algorithm: a Gaussian mixture per emotion over the
-embeddings, with guards for small classes and contiguous sub-class ids. :func:`run_levels`
-alternates it with fine-tuning on the sub-class labels for levels 2..L (the paper's loop, with l
-incremented).
+embeddings, with guards for small classes and contiguous sub-class ids.
+:func:`trainer.dgm.run_subspaces` alternates it with fine-tuning on the sub-class labels for levels
+2..L (the paper's loop, with l incremented; one level is :func:`trainer.dgm.run_level`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from sklearn.mixture import GaussianMixture
+
+from albumsum.core.gaussian import gmm_log_likelihood, gmm_log_responsibilities
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +35,12 @@ class ClassMixture:
         }
 
     def log_likelihood(self, z: np.ndarray) -> np.ndarray:
-        """Per-row log density ``[N]`` of the mixture."""
-        gmm = GaussianMixture(len(self.weights), covariance_type="full")
-        gmm.weights_, gmm.means_, gmm.covariances_ = self.weights, self.means, self.covariances
-        gmm.precisions_cholesky_ = _precision_cholesky(self.covariances)
-        return gmm.score_samples(z)
+        """Per-row log density ``[N]`` of the mixture (the app's ridge: :mod:`albumsum.core.gaussian`)."""
+        return gmm_log_likelihood(z, self.weights, self.means, self.covariances)
 
-
-def _precision_cholesky(covariances: np.ndarray) -> np.ndarray:
-    out = np.empty_like(covariances, dtype=np.float64)
-    for k, cov in enumerate(covariances):
-        chol = np.linalg.cholesky(cov)
-        out[k] = np.linalg.solve(chol, np.eye(len(cov))).T
-    return out
+    def assign(self, z: np.ndarray) -> np.ndarray:
+        """The most responsible component of each row of ``z`` [N, D] -> [N], as the app assigns faces."""
+        return gmm_log_responsibilities(z, self.weights, self.means, self.covariances).argmax(axis=1)
 
 
 @dataclass

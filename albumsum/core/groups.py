@@ -1,6 +1,6 @@
 """Emotion and sub-class groups of an album's faces, ranked by distance to the sub-class medoid.
 
-Two sources of sub-classes (DESIGN.md): the model's DGM sub-spaces stored in the checkpoint
+Two sources of sub-classes (docs/ARCHITECTURE.md): the model's DGM sub-spaces stored in the checkpoint
 (``subclasses[emotion]``: GMM weights [K], means [K, D], covariances [K, D, D]; a face goes to the
 component of highest responsibility, so sub-class ids mean the same in every album), or EM fitted on
 this album's own faces per emotion, with the number of components chosen by BIC (seeded).
@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from albumsum.core.gaussian import gmm_log_responsibilities, medoid_order
+
 log = logging.getLogger(__name__)
 
-COV_RIDGE = 1e-4  # added to stored covariances: sub-class GMMs of tiny classes can be singular
 ALBUM_PCA_DIMS = 8  # album EM runs in this many principal dimensions: albums have tens of faces, D is 64
 ALBUM_FIT_CAP = 4000  # EM is fitted on at most this many faces of an emotion (seeded sample), then applied to all
 
@@ -41,21 +42,6 @@ class Group:
 
     def __len__(self) -> int:
         return len(self.face_ids)
-
-
-def gmm_log_responsibilities(x: np.ndarray, weights: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:
-    """Log responsibilities ``[N, K]`` of a full-covariance GMM for points ``x`` [N, D]."""
-    x = np.asarray(x, np.float64)
-    logits = np.empty((len(x), len(weights)))
-    for k, (w, mu, cov) in enumerate(zip(weights, means, covs, strict=True)):
-        cov = np.asarray(cov, np.float64) + COV_RIDGE * np.eye(len(mu))
-        chol = np.linalg.cholesky(cov)
-        sol = np.linalg.solve(chol, (x - np.asarray(mu, np.float64)).T)
-        maha = (sol * sol).sum(axis=0)
-        logdet = 2.0 * np.log(np.diag(chol)).sum()
-        logits[:, k] = np.log(max(float(w), 1e-300)) - 0.5 * (maha + logdet)
-    top = logits.max(axis=1, keepdims=True)
-    return logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
 
 
 def _array(value: Any) -> np.ndarray:
@@ -110,15 +96,10 @@ def album_subclasses(embeddings: np.ndarray, *, max_components: int = 4, seed: i
 
 
 def rank_by_medoid(face_ids: np.ndarray, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Medoid = the face nearest the centroid; returns (ids, distances to the medoid), ascending.
-
-    Ties keep the input order (stable sort), so results are repeatable.
-    """
-    centroid = embeddings.mean(axis=0)
-    medoid = int(np.argmin(np.linalg.norm(embeddings - centroid, axis=1)))
-    dist = np.linalg.norm(embeddings - embeddings[medoid], axis=1)
-    order = np.argsort(dist, kind="stable")
-    return np.asarray(face_ids)[order], dist[order]
+    """Medoid = the face nearest the centroid; returns (ids, distances to the medoid), ascending
+    (:func:`albumsum.core.gaussian.medoid_order`)."""
+    order, dist = medoid_order(embeddings)
+    return np.asarray(face_ids)[order], dist
 
 
 def build_groups(

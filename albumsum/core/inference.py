@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from albumsum.core.checkpoint import network_from_checkpoint, read_checkpoint
 from albumsum.core.framing import Framing
+from albumsum.core.gaussian import gaussian_log_posterior, log_priors_of
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -19,20 +20,6 @@ def pick_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
-
-
-def gaussian_log_posterior(
-    z: torch.Tensor, means: torch.Tensor, sigma: float, log_priors: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Eq. 1 with isotropic Gaussians, in log space: ``[N, D], [C, D] -> [N, C]`` log P(w|z).
-
-    Computed as ``log_softmax(log p(w_j) - ||z - mu_j||^2 / (2 sigma^2))`` so that points far from
-    every mean keep finite, informative values instead of 0/0.
-    """
-    logits = -torch.cdist(z, means).pow(2) / (2.0 * sigma * sigma)
-    if log_priors is not None:
-        logits = logits + log_priors
-    return F.log_softmax(logits, dim=1)
 
 
 def fast_bf16(device: torch.device) -> bool:
@@ -120,8 +107,7 @@ class Embedder:
         self.class_names: list[str] = list(checkpoint["class_names"])
         self.sigma = float(checkpoint["sigma"])
         self.class_means = torch.as_tensor(checkpoint["class_means"], dtype=torch.float32)
-        priors = torch.as_tensor(checkpoint["class_priors"], dtype=torch.float32)
-        self.log_priors = priors.clamp_min(1e-12).log()
+        self.log_priors = log_priors_of(torch.as_tensor(checkpoint["class_priors"], dtype=torch.float32))
 
     @classmethod
     def from_file(

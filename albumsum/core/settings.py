@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from albumsum.core.files import atomic_write_text
 from albumsum.core.userdata import default_index_path, platform_dir
 
 log = logging.getLogger(__name__)
@@ -139,9 +140,4 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write the settings atomically (a temporary file renamed over the old one)."""
-    path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(dataclasses.asdict(settings), indent=2), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(path or settings_path(), json.dumps(dataclasses.asdict(settings), indent=2))

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from albumsum.core.album import Album
 from albumsum.core.indexer import IndexProgress
+from albumsum.core.progress import clock, rate_and_eta
 from albumsum.core.userdata import IndexBusy
 from albumsum.ui.workers import INDEX, Handle, Runner
 
@@ -16,13 +17,11 @@ def describe(p: IndexProgress) -> str:
     """One line for the user: what is done, how fast, faces found, time left."""
     if p.phase == "model":
         return "Loading the face model…"
-    rate = p.done / p.elapsed if p.elapsed > 0 else 0.0
-    eta = (p.total - p.done) / rate if rate > 0 else 0.0
+    rate, eta = rate_and_eta(p.done, p.total, p.elapsed)
     if p.phase == "embed":
-        return f"Updating {p.done}/{p.total} faces for the new model · ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+        return f"Updating {p.done}/{p.total} faces for the new model · ETA {clock(eta)}"
     return (
-        f"{p.done}/{p.total} photos · {rate:.1f} photos/s · {p.faces} faces · "
-        f"{p.errors} unreadable · ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+        f"{p.done}/{p.total} photos · {rate:.1f} photos/s · {p.faces} faces · {p.errors} unreadable · ETA {clock(eta)}"
     )
 
 

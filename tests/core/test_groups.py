@@ -8,13 +8,8 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.groups import (
-    album_subclasses,
-    build_groups,
-    gmm_log_responsibilities,
-    model_subclasses,
-    rank_by_medoid,
-)
+from albumsum.core.gaussian import gmm_log_likelihood, gmm_log_responsibilities
+from albumsum.core.groups import album_subclasses, build_groups, model_subclasses, rank_by_medoid
 from albumsum.core.summary import AlbumFaces, pick_photos, summary_dict, summary_text
 
 
@@ -29,6 +24,8 @@ def test_responsibilities_match_sklearn() -> None:
     gmm = GaussianMixture(2, covariance_type="full", random_state=0).fit(x)
     ours = gmm_log_responsibilities(x, gmm.weights_, gmm.means_, gmm.covariances_)
     np.testing.assert_allclose(np.exp(ours), gmm.predict_proba(x), atol=1e-3)
+    exact = gmm_log_likelihood(x, gmm.weights_, gmm.means_, gmm.covariances_, ridge=0.0)
+    np.testing.assert_allclose(exact, gmm.score_samples(x), rtol=1e-9, atol=1e-9)
 
 
 def test_model_subclasses_per_emotion() -> None:

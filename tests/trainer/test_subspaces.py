@@ -9,6 +9,7 @@ from scipy.stats import multivariate_normal
 from sklearn.metrics import adjusted_rand_score
 
 from albumsum.core.checkpoint import read_checkpoint
+from albumsum.core.gaussian import COV_RIDGE
 from tests.trainer.synthetic import write_planted_npz
 from trainer.cli import main as train_main
 from trainer.subspaces import SubclassFit, components_for, fit_subclasses, single_gaussian, subclass_targets
@@ -73,8 +74,20 @@ def test_never_more_components_than_the_data_supports(count, wanted, min_size, e
 def test_mixture_log_likelihood_matches_scipy() -> None:
     z = np.random.default_rng(0).normal(size=(50, 3))
     g = single_gaussian(z)
-    expected = multivariate_normal(g.means[0], g.covariances[0]).logpdf(z)
+    ridged = g.covariances[0] + COV_RIDGE * np.eye(3)  # the one ridge the app adds too
+    expected = multivariate_normal(g.means[0], ridged).logpdf(z)
     np.testing.assert_allclose(g.log_likelihood(z), expected, rtol=1e-8)
+
+
+def test_the_trainer_assigns_sub_classes_as_the_app_does() -> None:
+    from albumsum.core.groups import model_subclasses
+
+    rng = np.random.default_rng(2)
+    z = np.concatenate([rng.normal(size=(40, 3)), rng.normal(size=(40, 3)) + 3])
+    fit = fit_subclasses(z, np.zeros(80, np.int64), 2, min_size=10, seed=0)
+    mixture = fit.mixtures[0]
+    app = model_subclasses(z, np.zeros(80, np.int64), {"neutral": mixture.to_checkpoint()}, ["neutral"])
+    np.testing.assert_array_equal(mixture.assign(z), app)
 
 
 @pytest.mark.slow
