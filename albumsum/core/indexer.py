@@ -1,4 +1,4 @@
-"""Index an album: a generator of small frozen progress records (STYLE.md 2).
+"""Index an album: a generator of small frozen progress records (docs/ARCHITECTURE.md, convention 2).
 
 ``index_album`` lists the folder, drops deleted files, reads only new or changed files (size or
 mtime differ), finds their faces, embeds the crops in batches and writes a few photos per

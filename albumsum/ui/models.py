@@ -1,4 +1,5 @@
-"""Qt item models over plain records (STYLE.md 5): the emotion list and the faces of one group.
+"""Qt item models over plain records (docs/ARCHITECTURE.md, convention 5): the emotion list and the
+faces of one group.
 
 Numpy thumbnails become ``QImage`` only inside ``data()``; the data itself stays in the core's
 arrays. Named roles let the delegate, the tests and the details panel ask for what they need.

@@ -1,5 +1,5 @@
-"""The one worker abstraction (STYLE.md 3): jobs run on an injected ``QThreadPool`` and report back
-on the GUI thread through queued signals.
+"""The one worker abstraction (docs/ARCHITECTURE.md, convention 3): jobs run on an injected
+``QThreadPool`` and report back on the GUI thread through queued signals.
 
 A job is ``job(cancelled) -> value`` or a generator: each yielded item is delivered as ``progress``,
 the generator's return value as ``result``. ``cancelled()`` turns true after :meth:`Handle.cancel`;

@@ -1,5 +1,6 @@
-"""The GPU-session scripts work before a GPU is lent: the data survives packing, and the driver
-probes, trains, evaluates and returns a checkpoint in parts (here on the CPU, a tiny network)."""
+"""The GPU-session tooling works before a GPU is lent: the data survives packing, and the budget
+trainer (trainer.gpu_budget) probes, trains, evaluates and returns a checkpoint in parts (here on
+the CPU, a tiny network)."""
 
 from __future__ import annotations
 
@@ -62,24 +63,41 @@ def test_pack_then_unpack_gives_back_the_same_arrays(tmp_path: Path) -> None:
                 assert np.array_equal(a[key], b[key]), (name, key)
 
 
+def test_the_budget_sets_the_epochs_by_the_clock() -> None:
+    from trainer.gpu_budget import Budget
+
+    budget = Budget(seconds=480, reserve_s=90, safety=0.9, max_epochs=300)
+    assert budget.epochs_for(epoch_s=2.0, left_s=480) == int(0.9 * 390 // 2.0)
+    assert budget.epochs_for(epoch_s=0.01, left_s=480) == 300  # capped
+    assert budget.epochs_for(epoch_s=50.0, left_s=100) == 1  # at least one
+
+
+def test_the_script_is_the_package_module(capsys) -> None:
+    import trainer.gpu_budget
+
+    script = load_script("gpu_train")
+    assert script.main is trainer.gpu_budget.main
+    with pytest.raises(SystemExit):
+        script.main(["--data", "x", "--runs", "nope", "--out", "o"])
+    assert "unknown presets ['nope']" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_driver_probes_trains_evaluates_and_returns_parts(tmp_path: Path) -> None:
-    gpu_train = load_script("gpu_train")
+    from trainer.gpu_budget import Budget, drive
+
     data = fake_ferplus(tmp_path / "data")
-    gpu_train.SETTINGS.update({"arch": "small", "device": "cpu", "amp": "off", "threads": "1"})
-    gpu_train.PART_BYTES = 100_000  # the small network's checkpoint comes back in several parts
-    gpu_train.MAX_EPOCHS, gpu_train.MAX_FILES = 3, 100
-    try:
-        gpu_train.drive(["stock"], data, tmp_path / "out", budget=gpu_train.RESERVE_S + 20, work=tmp_path / "work")
-    finally:
-        gpu_train.SETTINGS.clear()
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    settings = {"arch": "small", "device": "cpu", "amp": "off", "threads": "1"}
+    # the small network's checkpoint comes back in several parts
+    budget = Budget(seconds=90 + 20, settings=settings, max_epochs=3, part_bytes=100_000, max_files=100)
+    summary = drive(["stock"], data, tmp_path / "out", budget, work=tmp_path / "work")
+    assert summary == json.loads((tmp_path / "out" / "summary.json").read_text())
     run = summary["runs"]["stock"]
     assert run["fit_exit"] == 0 and run["epoch_s"] > 0 and run["epochs"] >= 1
     assert len(run["epochs_log"]) == run["epochs"] and summary["ranking"] == ["stock"]
     assert 0 <= run["valid"]["knn_accuracy"] <= 100 and run["valid"]["count"] == 40
     parts = [tmp_path / "out" / p for p in run["parts"]]
-    assert len(parts) >= 2 and all(p.stat().st_size <= gpu_train.PART_BYTES for p in parts)
+    assert len(parts) >= 2 and all(p.stat().st_size <= budget.part_bytes for p in parts)
     joined = tmp_path / "joined.pt"
     joined.write_bytes(b"".join(p.read_bytes() for p in parts))
     assert read_checkpoint(joined)["model_args"]["arch"] == "small"
