@@ -17,7 +17,7 @@ from typing import Any
 @dataclass
 class TrainConfig:
     # data
-    train_data: str = "../shared/data/ferplus/train.npz"  # labelled npz (DESIGN.md contract)
+    train_data: str = "../shared/data/ferplus/train.npz"  # labelled npz (docs/ARCHITECTURE.md contract)
     valid_data: str = "../shared/data/ferplus/valid.npz"  # evaluated during training; "" = none
     targets: str = "soft"  # "soft": FER+ vote distributions; "hard": one-hot majority labels
     limit: int = 0  # use only the first N training faces per class (0 = all); for quick runs

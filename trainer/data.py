@@ -1,4 +1,4 @@
-"""Labelled face sets in the npz contract of DESIGN.md, with the FER+ majority protocol.
+"""Labelled face sets in the npz contract of docs/ARCHITECTURE.md, with the FER+ majority protocol.
 
 An npz holds ``images`` uint8 [N, H, W] and either ``votes`` [N, 10] (FER+ columns: the eight
 emotions, ``unknown``, ``NF``) or ``labels`` [N] (emotion names). Majority protocol: the label is

@@ -1,4 +1,4 @@
-"""The evaluation protocol of DESIGN.md: pure functions on embeddings returning ``dict[str, float]``.
+"""The evaluation protocol of docs/ARCHITECTURE.md: pure functions on embeddings returning ``dict[str, float]``.
 
 Every metric is a function ``(query_emb, query_labels, ...) -> dict[str, float]`` listed by name
 in :data:`METRICS`; :func:`evaluate_embeddings` runs them all. Percentages are in 0..100.
@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 from sklearn.metrics import f1_score, normalized_mutual_info_score, precision_recall_fscore_support
+
+from albumsum.core.gaussian import gaussian_log_posterior, log_priors_of
 
 RETRIEVAL_KS = (1, 2, 4, 8, 16, 32)
 
@@ -98,13 +100,11 @@ def prediction_nmi(labels: np.ndarray, predicted: np.ndarray) -> dict[str, float
 def gaussian_posterior_predict(
     embeddings: np.ndarray, means: np.ndarray, sigma: float, priors: np.ndarray | None = None
 ) -> np.ndarray:
-    """Eq. 1 argmax with isotropic Gaussians at ``means`` ``[C, D]``."""
+    """Eq. 1 argmax with isotropic Gaussians at ``means`` ``[C, D]`` (the app's posterior)."""
     z = torch.as_tensor(np.asarray(embeddings, dtype=np.float32))
     mu = torch.as_tensor(np.asarray(means, dtype=np.float32))
-    logits = -torch.cdist(z, mu).pow(2) / (2 * sigma * sigma)
-    if priors is not None:
-        logits = logits + torch.as_tensor(np.log(np.clip(priors, 1e-12, None)), dtype=torch.float32)
-    return logits.argmax(dim=1).numpy()
+    log_priors = None if priors is None else log_priors_of(priors)
+    return gaussian_log_posterior(z, mu, sigma, log_priors).argmax(dim=1).numpy()
 
 
 METRICS: dict[str, str] = {

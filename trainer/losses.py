@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from albumsum.core.gaussian import gaussian_log_posterior
+
 
 class SGMLoss(nn.Module):
     """``mean_i ||P(w|z_i) - t_i||^2 + norm_weight * mean_i ||z_i||_2`` (``form="squared"``, eq. 4).
@@ -72,9 +74,9 @@ class SGMLoss(nn.Module):
         return sums / counts[:, None]
 
     def log_posterior(self, z: torch.Tensor, means: torch.Tensor) -> torch.Tensor:
-        """``log P(w_j|z_i)`` ``[N, K]`` for K class means, uniform prior, isotropic sigma."""
-        sq_dist = (z[:, None, :] - means[None, :, :]).pow(2).sum(dim=2)
-        return F.log_softmax(-sq_dist / (2.0 * self.sigma**2), dim=1)
+        """``log P(w_j|z_i)`` ``[N, K]`` for K class means, uniform prior, isotropic sigma (eq. 1, the
+        app's :func:`albumsum.core.gaussian.gaussian_log_posterior`)."""
+        return gaussian_log_posterior(z, means, self.sigma)
 
 
 class CrossEntropyHead(nn.Module):

@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from albumsum.core.files import atomic_write
 from albumsum.core.framing import DEFAULT_FRAMING
 from albumsum.core.networks import EmbeddingNet, build_network
 
@@ -71,12 +72,7 @@ def save_checkpoint(payload: dict[str, Any], path: str | os.PathLike[str]) -> Pa
     out = {"format_version": FORMAT_VERSION, "kind": KIND, "subclasses": {}, "metrics": {}}
     out["created"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     out.update(payload)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(out, tmp)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda tmp: torch.save(out, tmp))
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

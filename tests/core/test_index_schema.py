@@ -118,3 +118,15 @@ def test_no_window_module_builds_a_pipeline() -> None:
     builders = re.compile(r"\b(MTCNNDetector|Embedder|index_album)\b")
     found = [p.name for p in sorted((ROOT / "albumsum" / "ui").glob("*.py")) if builders.search(p.read_text("utf-8"))]
     assert found == []
+
+
+def test_every_document_a_docstring_cites_is_in_the_repository() -> None:
+    """Names such as DESIGN.md or docs/X.md in the code must lead somewhere in a clone."""
+    cited = re.compile(r"\b((?:[\w.-]+/)+[\w.-]+\.md|[A-Z][A-Z_]+\.md)\b")
+    missing = []
+    for folder in ("albumsum", "trainer", "bench", "scripts"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for name in cited.findall(path.read_text(encoding="utf-8")):
+                if not (ROOT / name).is_file() and not list(ROOT.glob(f"**/{name}")):
+                    missing.append(f"{path.relative_to(ROOT).as_posix()}: {name}")
+    assert missing == []
