@@ -1,8 +1,11 @@
 """``albumsum-train``: fit, evaluate, embed and prepare data (also ``python -m trainer``).
 
 albumsum-train fit [--config FILE] [--key=value ...]
-albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--out M.json]
+albumsum-train subspaces --checkpoint C [--config FILE] [--key=value ...]
+albumsum-train subclasses --checkpoint C --out C2 [--space emotions|embedding] [--components 3]
+albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--bf16] [--degrade] [--out M.json]
 albumsum-train embed --checkpoint C --data D.npz --out E.npz
+albumsum-train report --checkpoint C [C ...] --data D.npz --out DIR [--label L ...]
 albumsum-train prepare ferplus|fer2013|folders ... --out D.npz
 albumsum-train recrop --checkpoint C --data D.npz [--n 300] [--skip 0] [--out R.json] [--detections D.npz]
 """
@@ -33,6 +36,13 @@ def _cmd_subspaces(args: argparse.Namespace, extra: list[str]) -> int:
     overrides = load_config_file(args.config) if args.config else {}
     overrides.update(parse_cli_overrides(extra))
     print(run_subspaces(args.checkpoint, overrides))
+    return 0
+
+
+def _cmd_subclasses(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.emotion_span import refit_checkpoint
+
+    print(refit_checkpoint(args.checkpoint, args.out, args.space, args.components, args.min_size))
     return 0
 
 
@@ -115,6 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="a checkpoint trained on emotions (level 1)")
     p.add_argument("--config", help="a .toml or .json file of settings, applied before --key=value")
     p.set_defaults(func=_cmd_subspaces, takes_extra=True)
+
+    p = sub.add_parser("subclasses", help="refit a checkpoint's sub-class mixtures on its stored training embeddings")
+    p.add_argument("--checkpoint", required=True, help="model checkpoint (.pt)")
+    p.add_argument("--out", required=True, help="the checkpoint to write")
+    p.add_argument(
+        "--space",
+        default="emotions",
+        choices=("emotions", "embedding"),
+        help="fit in the span of the emotion means (default) or in the whole embedding",
+    )
+    p.add_argument("--components", type=int, default=3, help="Gaussians per emotion (fewer for small emotions)")
+    p.add_argument("--min-size", type=int, default=64, help="faces a component needs at least")
+    p.set_defaults(func=_cmd_subclasses)
 
     for name, func, help_text in [
         ("evaluate", _cmd_evaluate, "the evaluation protocol, as a table and JSON"),

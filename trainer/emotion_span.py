@@ -16,11 +16,19 @@ so the app assigns faces with its usual code and the checkpoint format is unchan
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import torch
 
+from albumsum.core.checkpoint import read_checkpoint, save_checkpoint
+from albumsum.core.emotions import EMOTIONS
 from trainer.subspaces import ClassMixture, SubclassFit, fit_subclasses
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,3 +77,32 @@ def fit_span_subclasses(
     spread = max(float(np.var(span.project(embeddings), axis=0).max()), 1e-6)
     fit.mixtures = {c: span.lift(m, outside_variance=10.0 * spread) for c, m in fit.mixtures.items()}
     return fit
+
+
+def refit_checkpoint(
+    checkpoint: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    space: str = "emotions",
+    components: int = 3,
+    min_size: int = 64,
+    seed: int = 0,
+) -> Path:
+    """Write ``checkpoint`` again with each emotion's sub-class mixture refitted on its stored
+    training embeddings, in the span of the emotion means (``emotions``) or in the whole embedding
+    (``embedding``). The network, the means and the kNN bank are unchanged."""
+    data = read_checkpoint(checkpoint)
+    bank = data.get("reference")
+    if not bank:
+        raise ValueError(f"{checkpoint}: stores no training embeddings to fit sub-classes on")
+    z, labels = bank["embeddings"].float().numpy(), bank["labels"].numpy()
+    if space == "emotions":
+        fit = fit_span_subclasses(z, labels, data["class_means"].numpy(), components, min_size, seed)
+    elif space == "embedding":
+        fit = fit_subclasses(z, labels, components, min_size, seed=seed)
+    else:
+        raise ValueError(f"space must be 'emotions' or 'embedding', got {space!r}")
+    log.info("sub-classes per emotion: %s", "; ".join(f"{EMOTIONS[c]} {n}" for c, n in fit.sizes.items()))
+    data["subclasses"] = {EMOTIONS[c]: m.to_checkpoint() for c, m in fit.mixtures.items()}
+    data["reference"] = {**bank, "subclasses": torch.from_numpy(fit.labels)}
+    data["train_config"] = {**data.get("train_config", {}), "subclass_space": space, "subclasses": components}
+    return save_checkpoint(data, out)

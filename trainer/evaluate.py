@@ -22,6 +22,7 @@ from albumsum.core.inference import Embedder
 from trainer.data import LabelledSet, load_labelled
 from trainer.degrade import degrade_images
 from trainer.evaluation import METRICS, RETRIEVAL_KS, evaluate_embeddings, knn_predict
+from trainer.structure import vote_structure
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,32 @@ def degradation_metrics(
     return out
 
 
+def subclass_vote_link(embedder: Embedder, emb: np.ndarray, test: LabelledSet) -> dict[str, float]:
+    """How much a face's sub-class says about its second-most-voted emotion (trainer.structure):
+    the mean over emotions with two or more sub-classes of the mutual information (bits), the same
+    for random splits of the same sizes, and how many emotions beat their random splits (p < 0.05).
+    Faces are assigned by their labelled emotion's mixture."""
+    subclasses = embedder.checkpoint.get("subclasses") or {}
+    if not test.has_votes or not subclasses:
+        return {}
+    sub = model_subclasses(emb, test.labels, subclasses, embedder.class_names)
+    second = test.second_choice()
+    rows = [
+        vote_structure(sub[test.labels == c], second[test.labels == c], repeats=100)
+        for c in range(len(embedder.class_names))
+        if len(np.unique(sub[test.labels == c])) > 1
+    ]
+    rows = [r for r in rows if "mi_bits" in r]
+    if not rows:
+        return {}
+    return {
+        "subclass_mi_bits": float(np.mean([r["mi_bits"] for r in rows])),
+        "subclass_mi_random_bits": float(np.mean([r["mi_random_mean"] for r in rows])),
+        "subclass_emotions_linked": float(sum(r["p_value"] < 0.05 for r in rows)),
+        "subclass_emotions_split": float(len(rows)),
+    }
+
+
 def evaluate_checkpoint(
     checkpoint: str | os.PathLike[str],
     data: str | os.PathLike[str],
@@ -160,6 +187,7 @@ def evaluate_checkpoint(
     embedder = Embedder.from_file(checkpoint, device=device, bf16=bf16)
     test = load_for_evaluation(data, detect, device)
     metrics, emb, ref_emb, ref_labels = evaluate_embedder(embedder, test, reference)
+    metrics.update(subclass_vote_link(embedder, emb, test))
     if degrade:
         metrics.update(degradation_metrics(embedder, emb, test, ref_emb, ref_labels))
     return metrics
@@ -195,6 +223,12 @@ def format_table(metrics: dict[str, float]) -> str:
         lines.append(
             f"same on the degraded copy: emotion {metrics['survive_emotion']:.2f} %, kNN emotion "
             f"{metrics['survive_knn']:.2f} %, sub-class {metrics['survive_subclass']:.2f} % (of the same emotion)"
+        )
+    if "subclass_mi_bits" in metrics:
+        lines.append(
+            f"sub-class and second-choice vote: {metrics['subclass_mi_bits']:.3f} bits "
+            f"(random splits {metrics['subclass_mi_random_bits']:.3f}); linked in "
+            f"{int(metrics['subclass_emotions_linked'])} of {int(metrics['subclass_emotions_split'])} emotions"
         )
     if "recall@1" in metrics:
         lines += ["", f"{'K':<12}" + "".join(f"{k:>7}" for k in RETRIEVAL_KS)]

@@ -190,3 +190,25 @@ def test_cli_evaluate_gives_both_protocols_and_the_degraded_copy(trained, ferplu
         np.testing.assert_array_equal(z["emotion"], z["proba"].argmax(1))
         expected_sub = model_subclasses(z["embeddings"], z["emotion"], checkpoint["subclasses"], EMOTIONS)
         np.testing.assert_array_equal(z["subclass"], expected_sub)
+
+
+@pytest.mark.slow
+def test_cli_subclasses_refits_the_mixtures_and_evaluate_links_them_to_the_votes(
+    trained, ferplus_dir, tmp_path
+) -> None:
+    _, path = trained
+    out = tmp_path / "span.pt"
+    assert train_main(["subclasses", "--checkpoint", str(path), "--out", str(out), "--min-size", "20"]) == 0
+    before, after = read_checkpoint(path), read_checkpoint(out)
+    for key, value in before["state_dict"].items():
+        torch.testing.assert_close(after["state_dict"][key], value, msg=key)
+    assert after["train_config"]["subclass_space"] == "emotions"
+    assert all(len(m["weights"]) == 3 for m in after["subclasses"].values())  # 120 faces each, 20 a component
+    stored = after["reference"]["subclasses"].numpy()
+    assert stored.max() + 1 == sum(len(m["weights"]) for m in after["subclasses"].values())
+    with np.load(ferplus_dir / "valid.npz") as z:
+        small = tmp_path / "v.npz"
+        np.savez(small, images=z["images"][:400], votes=z["votes"][:400])
+    assert run_cli("evaluate", out, small, "--out", str(tmp_path / "m.json")) == 0
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["subclass_emotions_split"] >= 4 and metrics["subclass_mi_bits"] > 0
