@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from albumsum.core.framing import DEFAULT_FRAMING, FrameRule
-from albumsum.core.images import Decoded
+from albumsum.core.images import Decoded, decode
 
 log = logging.getLogger(__name__)
 
@@ -57,28 +57,48 @@ class Detector(Protocol):
 class MTCNNDetector:
     """MTCNN (facenet-pytorch's networks and weights, :mod:`albumsum.core.mtcnn`'s stages).
 
-    ``min_face_px`` is the smallest face, in original pixels, the detector looks for; it is mapped
-    to the detection image and never below :data:`MIN_DETECT_FACE`. All photos of one call share
-    the R-Net and O-Net batches; ``batch`` tells the indexer to group photos (true on CUDA).
-    ``detect`` may be called from several threads at once (the minimum size is passed per call,
-    not stored), which is how the indexer keeps two CPU cores busy.
+    ``min_face_px`` is the smallest face, in original pixels, the detector looks for. Detection runs
+    at ``detect_scale`` pixels per original pixel (1.0: full resolution): a photo decoded smaller
+    (a detection-size draft that kept its bytes, :attr:`Decoded.data`) is decoded again at that
+    scale, so the pyramid reaches down to ``min_face_px`` original pixels and R-/O-Net see the
+    candidates at the photo's own sharpness. (On a down-scaled copy, a face just large enough at
+    full resolution falls below MTCNN's 12 px window or is judged on a blurred crop.) The minimum
+    is mapped to each detection image and never below :data:`MIN_DETECT_FACE`. All photos of one
+    call share the R-Net and O-Net batches; ``batch`` tells the indexer to group photos (true on
+    CUDA). ``detect`` may be called from several threads at once (the minimum size is passed per
+    call, not stored), which is how the indexer keeps two CPU cores busy.
     """
 
-    def __init__(self, device: str = "cpu", min_face_px: float = 20.0, weights_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        device: str = "cpu",
+        min_face_px: float = 20.0,
+        weights_dir: str | None = None,
+        detect_scale: float = 1.0,
+    ) -> None:
         from albumsum.core.mtcnn import MTCNNNets
         from albumsum.core.resources import mtcnn_weights_dir
 
         self.nets = MTCNNNets.load(weights_dir or mtcnn_weights_dir(), device)
         self.device = self.nets.device
         self.min_face_px = float(min_face_px)
+        self.detect_scale = float(detect_scale)
         self.batch = self.device.type == "cuda"  # the indexer hands a GPU several photos per call
+
+    def detection_image(self, image: Decoded) -> Decoded:
+        """``image``, or the photo decoded again from its bytes when it is below ``detect_scale``."""
+        if image.data is None or image.scale >= self.detect_scale * 0.99:
+            return image
+        side = math.ceil(max(image.size) * min(1.0, self.detect_scale))
+        return decode(image.data, max_side=side)
 
     def detect(self, images: Sequence[Decoded]) -> list[list[Face]]:
         if not images:
             return []
-        min_size = max(MIN_DETECT_FACE, self.min_face_px * min(im.scale for im in images))
-        found = self.nets.detect(images=[im.rgb for im in images], min_size=min_size)
-        return [_faces_from(b, pt, im.scale) for (b, pt), im in zip(found, images, strict=True)]
+        sharp = [self.detection_image(im) for im in images]
+        mins = [max(MIN_DETECT_FACE, self.min_face_px * im.scale) for im in sharp]
+        found = self.nets.detect(images=[im.rgb for im in sharp], min_size=mins)
+        return [_faces_from(b, pt, im.scale) for (b, pt), im in zip(found, sharp, strict=True)]
 
 
 def _faces_from(boxes: np.ndarray, points: np.ndarray, scale: float) -> list[Face]:

@@ -74,12 +74,14 @@ class Decoded:
     """A decoded photo: ``rgb`` uint8 [H, W, 3] at ``scale`` pixels per original pixel (<= 1).
 
     ``size`` is the original (width, height) after the EXIF orientation is applied; face boxes are
-    stored in those coordinates.
+    stored in those coordinates. ``data``: the file's bytes when the photo was decoded below its full
+    size (``scale`` < 1), so the detector can decode it again at the scale its smallest face needs.
     """
 
     rgb: np.ndarray
     scale: float
     size: tuple[int, int]
+    data: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,7 +177,7 @@ def decode(data: bytes, *, max_side: int | None = None, max_pixels: int = DEFAUL
         size = (max(1, round(rgb.shape[1] * f)), max(1, round(rgb.shape[0] * f)))
         rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR, reducing_gap=2.0))
         scale = rgb.shape[1] / orig[0]
-    return Decoded(rgb=rgb, scale=min(scale, 1.0), size=orig)
+    return Decoded(rgb=rgb, scale=min(scale, 1.0), size=orig, data=data if scale < 1.0 else None)
 
 
 def _heif_error(data: bytes) -> str | None:
