@@ -147,8 +147,17 @@ def write_summary_folder(out_dir: Path, picks: list[Pick], album: Path) -> Path:
     return page
 
 
+def csv_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one that starts like a formula (``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) gets a leading apostrophe, as OWASP advises against CSV
+    injection (a photo named ``=HYPERLINK(...).jpg`` must not become a link)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_csv(path: str | os.PathLike[str], faces: AlbumFaces, groups: list[Group]) -> Path:
-    """One row per face: id, photo, emotion, sub-class, rank and distance to the medoid, box, posteriors."""
+    """One row per face: id, photo (or video), its position in seconds in a video (empty for a
+    photo), emotion, sub-class, rank and distance to the medoid, detector score, quality, box,
+    posteriors."""
     rank: dict[int, tuple[int, int, float]] = {}
     for g in groups:
         for r, (fid, d) in enumerate(zip(g.face_ids, g.distances, strict=True)):
@@ -161,11 +170,13 @@ def write_csv(path: str | os.PathLike[str], faces: AlbumFaces, groups: list[Grou
             [
                 "face_id",
                 "photo",
+                "position_s",
                 "emotion",
                 "subclass",
                 "rank",
                 "distance_to_medoid",
                 "score",
+                "quality",
                 "x0",
                 "y0",
                 "x1",
@@ -177,15 +188,18 @@ def write_csv(path: str | os.PathLike[str], faces: AlbumFaces, groups: list[Grou
             sub, r, d = rank.get(int(fid), (-1, -1, float("nan")))
             box = np.round(faces.boxes[k], 1).tolist()
             post = [f"{v:.4f}" for v in faces.posteriors[k]]
+            position, quality = faces.positions[k], faces.qualities[k]
             out.writerow(
                 [
                     int(fid),
-                    faces.paths[k],
+                    csv_cell(faces.paths[k]),
+                    "" if np.isnan(position) else f"{position:.2f}",
                     EMOTIONS[faces.emotions[k]],
                     sub,
                     r,
                     f"{d:.4f}",
                     f"{faces.scores[k]:.4f}",
+                    "" if np.isnan(quality) else f"{quality:.3f}",
                     *box,
                     *post,
                 ]

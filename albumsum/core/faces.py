@@ -34,7 +34,8 @@ class Face:
     """One face. Coordinates are original-photo pixels (after EXIF orientation).
 
     ``box`` (x0, y0, x1, y1); ``landmarks`` float32 [5, 2]: eye left, eye right (as seen in the
-    image), nose, mouth left, mouth right; ``crop`` uint8 [S, S] grayscale; ``thumb`` JPEG bytes.
+    image), nose, mouth left, mouth right; ``crop`` uint8 [S, S] grayscale; ``thumb`` JPEG bytes;
+    ``position``: seconds into the video the face was found in (``None`` in a photo).
     """
 
     box: tuple[float, float, float, float]
@@ -42,6 +43,7 @@ class Face:
     score: float
     crop: np.ndarray | None = field(default=None, repr=False)
     thumb: bytes | None = field(default=None, repr=False)
+    position: float | None = None  # seconds into a video; None for a photo
 
     @property
     def short_side(self) -> float:

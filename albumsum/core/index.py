@@ -13,7 +13,9 @@ Tables (schema :data:`SCHEMA_VERSION`; :data:`_MIGRATIONS` brings an older index
 - ``faces``: box, landmarks float32 [5, 2], detection score, aligned crop uint8 [S, S], colour
   thumbnail JPEG, embedding float32 [D], posterior float32 [C], emotion, model sub-class, the
   identity of the model that embedded it and of the framing its crop was cut with (schema 2; an
-  index of schema 1 was cut with :data:`LEGACY_FRAMING`).
+  index of schema 1 was cut with :data:`LEGACY_FRAMING`), and (schema 3) the face's quality in
+  [0, 1] (:mod:`albumsum.core.quality`; filled in by :meth:`IndexWriter.fill_quality` for faces
+  stored before it) and its ``position`` in seconds when it comes from a video (NULL for a photo).
 - ``meta``: schema version, album root, current model identity, and ``revision``, counted up by
   every write that changes or removes what a reader has read (adding faces does not), so that a
   reader can add the new faces to its last snapshot instead of reading the index again.
@@ -38,7 +40,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # the framing identity (albumsum.core.framing.Framing().identity) of every crop an index of schema 1 holds
 LEGACY_FRAMING = "fer-0.373-0.387-0.402-0.91-0.15"
 
@@ -82,6 +84,7 @@ CREATE TABLE IF NOT EXISTS faces (
 _MIGRATIONS: dict[int, list[str]] = {
     1: [statement for statement in _SCHEMA_1.split(";") if statement.strip()],
     2: ["ALTER TABLE faces ADD COLUMN framing TEXT", f"UPDATE faces SET framing = '{LEGACY_FRAMING}'"],
+    3: ["ALTER TABLE faces ADD COLUMN quality REAL", "ALTER TABLE faces ADD COLUMN position REAL"],
 }
 
 
@@ -112,12 +115,15 @@ class FaceRecord:
     posterior: np.ndarray | None
     emotion: int | None
     subclass: int | None
+    quality: float | None = None
+    position: float | None = None  # seconds into a video; None for a photo
 
 
 @dataclass(frozen=True, eq=False)
 class AlbumFaces:
     """Every embedded face of an album. Arrays of length N: ``ids``, ``emotions``, ``subclasses``
-    (the model's), ``scores``; ``embeddings`` [N, D], ``posteriors`` [N, C], ``boxes`` [N, 4];
+    (the model's), ``scores``, ``qualities`` (NaN where unknown), ``positions`` (seconds into a
+    video, NaN for a photo); ``embeddings`` [N, D], ``posteriors`` [N, C], ``boxes`` [N, 4];
     ``hashes`` and ``paths`` (one path per photo content) as lists."""
 
     ids: np.ndarray
@@ -129,6 +135,15 @@ class AlbumFaces:
     subclasses: np.ndarray
     scores: np.ndarray
     boxes: np.ndarray
+    qualities: np.ndarray | None = None
+    positions: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        nan = np.full(len(self.ids), np.nan)
+        if self.qualities is None:
+            object.__setattr__(self, "qualities", nan)
+        if self.positions is None:
+            object.__setattr__(self, "positions", nan.copy())
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -156,7 +171,7 @@ class AlbumFaces:
 
 
 def _arrays(f: AlbumFaces) -> tuple[np.ndarray, ...]:
-    return f.embeddings, f.posteriors, f.emotions, f.subclasses, f.scores, f.boxes
+    return f.embeddings, f.posteriors, f.emotions, f.subclasses, f.scores, f.boxes, f.qualities, f.positions
 
 
 class _Index:
@@ -226,7 +241,7 @@ class _Index:
         name) of its photo."""
         rows = self._conn.execute(
             "SELECT f.id, f.hash, p.path, f.embedding, f.posterior, f.emotion, f.subclass, f.score,"
-            " f.x0, f.y0, f.x1, f.y1 FROM faces f"
+            " f.x0, f.y0, f.x1, f.y1, f.quality, f.position FROM faces f"
             " JOIN (SELECT hash, MIN(path) AS path FROM photos WHERE status = 'ok' GROUP BY hash) p ON p.hash = f.hash"
             " WHERE f.embedding IS NOT NULL AND f.id > ? ORDER BY f.id",
             (after,),
@@ -244,6 +259,8 @@ class _Index:
             subclasses=np.asarray(cols[6], np.int64),
             scores=np.asarray(cols[7], np.float64),
             boxes=np.asarray([cols[8], cols[9], cols[10], cols[11]], np.float64).T,
+            qualities=np.asarray([np.nan if q is None else q for q in cols[12]], np.float64),
+            positions=np.asarray([np.nan if t is None else t for t in cols[13]], np.float64),
         )
 
     def face_details(self, face_ids: Sequence[int]) -> dict[int, StoredFace]:
@@ -409,9 +426,34 @@ class IndexWriter(_Index):
         )
         self._conn.executemany(
             "INSERT INTO faces(hash, idx, x0, y0, x1, y1, landmarks, score, crop, crop_size, thumb, embedding,"
-            " posterior, emotion, subclass, model, framing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(digest, f.idx, *f.box, *_face_blobs(f), model, framing) for f in faces],
+            " posterior, emotion, subclass, model, framing, quality, position)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(digest, f.idx, *f.box, *_face_blobs(f), model, framing, f.quality, f.position) for f in faces],
         )
+
+    def faces_without_quality(self, limit: int = 2000) -> list[tuple[int, np.ndarray, float, float, np.ndarray]]:
+        """Up to ``limit`` (face id, crop, shorter box side, score, landmarks [5, 2]) of faces stored
+        before the index recorded quality."""
+        rows = self._conn.execute(
+            "SELECT id, crop, crop_size, MIN(x1 - x0, y1 - y0), score, landmarks FROM faces"
+            " WHERE quality IS NULL ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [
+            (
+                i,
+                np.frombuffer(c, np.uint8).reshape(n, n),
+                float(side),
+                float(score),
+                np.frombuffer(lm, np.float32).reshape(5, 2),
+            )
+            for i, c, n, side, score, lm in rows
+        ]
+
+    def set_quality(self, rows: list[tuple[int, float]]) -> None:
+        """(face id, quality) for faces stored without one (call inside :meth:`batch`)."""
+        self._changed(len(rows))
+        self._conn.executemany("UPDATE faces SET quality = ? WHERE id = ?", [(q, i) for i, q in rows])
 
     def update_embeddings(self, rows: list[tuple[int, np.ndarray, np.ndarray, int, int | None]], model: str) -> None:
         """(face id, embedding [D], posterior [C], emotion, sub-class) for re-embedded faces."""

@@ -10,6 +10,7 @@ differently (its checkpoint's ``input_spec["framing"]``) has their photos read a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -26,6 +27,8 @@ from albumsum.core.groups import model_subclasses
 from albumsum.core.images import DEFAULT_MAX_PIXELS, Decoded, ReadResult, decode, looks_like_image, read_photo
 from albumsum.core.index import FaceRecord, IndexWriter, PhotoRow, model_identity
 from albumsum.core.listing import list_album
+from albumsum.core.quality import face_quality
+from albumsum.core.video import VideoError, faces_in_video, is_video
 from albumsum.core.workers import prefetch
 
 log = logging.getLogger(__name__)
@@ -106,12 +109,21 @@ class _Cut:
 
 
 def _analyse(
-    root: Path, rel: str, detector: Detector | None, settings: IndexSettings, cut: _Cut, known: frozenset[str]
+    root: Path,
+    rel: str,
+    detector: Detector | None,
+    settings: IndexSettings,
+    cut: _Cut,
+    known: frozenset[str],
+    video_detector: Detector | None = None,
 ) -> _Analysed:
-    """Read, detect, select and crop one photo (runs on a worker thread: no database here).
+    """Read, detect, select and crop one photo or video (runs on a worker thread: no database here).
 
-    Without a ``detector`` the photo is only read, for :func:`_detect_in_batches`.
+    Without a ``detector`` a photo is only read, for :func:`_detect_in_batches`; a video is
+    always detected here, frame by frame, with ``video_detector``.
     """
+    if is_video(root / rel):
+        return _analyse_video(root / rel, video_detector or detector, settings, cut, known)
     result = _read(root, rel, settings)
     if result is None or result.image is None or result.content_hash in known:
         return _Analysed(result, None)
@@ -128,6 +140,40 @@ def _finish(result: ReadResult, found: list[Face], settings: IndexSettings, cut:
     assert image is not None
     small = Decoded(np.zeros((0, 0, 3), np.uint8), image.scale, image.size)  # drop the pixels and bytes now
     return _Analysed(ReadResult(result.path, small, None, result.content_hash), faces)
+
+
+def _file_hash(path: Path) -> str:
+    """The content hash of a file read in pieces (videos are too large to hold in memory)."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        for piece in iter(lambda: fh.read(1 << 20), b""):
+            h.update(piece)
+    return h.hexdigest()
+
+
+def _analyse_video(
+    path: Path, detector: Detector | None, settings: IndexSettings, cut: _Cut, known: frozenset[str]
+) -> _Analysed:
+    """One face per person per scene of a video (:func:`albumsum.core.video.faces_in_video`)."""
+    try:
+        digest = _file_hash(path)
+    except FileNotFoundError:
+        return _Analysed(None, None)
+    except OSError as exc:
+        return _Analysed(ReadResult(path, error=f"cannot read file: {exc.strerror or exc}"), None)
+    if digest in known:
+        return _Analysed(ReadResult(path, Decoded(np.zeros((0, 0, 3), np.uint8), 1.0, (0, 0)), None, digest), None)
+    assert detector is not None
+
+    def find(frame: Decoded) -> list[Face]:
+        faces = select(detector.detect([frame])[0], min_score=settings.min_score, min_size=settings.min_face)
+        return align_crops(faces, frame, size=cut.size, thumb_size=settings.thumb_size, framing=cut.framing)
+
+    try:
+        size, faces = faces_in_video(path, find, max_side=settings.detect_side)
+    except VideoError as exc:
+        return _Analysed(ReadResult(path, error=str(exc), content_hash=digest), None)
+    return _Analysed(ReadResult(path, Decoded(np.zeros((0, 0, 3), np.uint8), 1.0, size), None, digest), faces)
 
 
 def _detect_in_batches(
@@ -203,7 +249,10 @@ class _Writer:
 
 def _record(i: int, f: Face, emb: np.ndarray, post: np.ndarray, emotion: Any, sub: Any) -> FaceRecord:
     assert f.crop is not None
-    return FaceRecord(i, f.box, f.landmarks, f.score, f.crop, f.thumb, emb, post, int(emotion), int(sub))
+    quality = face_quality(f.crop, f.short_side, f.score, f.landmarks).total
+    return FaceRecord(
+        i, f.box, f.landmarks, f.score, f.crop, f.thumb, emb, post, int(emotion), int(sub), quality, f.position
+    )
 
 
 def index_album(
@@ -218,7 +267,8 @@ def index_album(
     settings = settings or IndexSettings()
     root = Path(root)
     start = time.monotonic()
-    listing = list_album(root, looks_like_image)
+    listing = list_album(root, lambda p: is_video(p) or looks_like_image(p))
+    fill_quality(store)
     known = store.photos()
     writer = _Writer(store, embedder)
     pending = _Pending(gone=[p for p in known if p not in listing.files])
@@ -241,7 +291,9 @@ def index_album(
     try:
         batched = bool(getattr(detector, "batch", False))
         per_photo = None if batched else detector
-        work = prefetch(lambda r: _analyse(root, r, per_photo, settings, cut, known_hashes), todo, settings.workers)
+        work = prefetch(
+            lambda r: _analyse(root, r, per_photo, settings, cut, known_hashes, detector), todo, settings.workers
+        )
         if batched:
             work = _detect_in_batches(work, detector, settings, cut)
         for done, (rel, analysed) in enumerate(work, start=1):
@@ -259,6 +311,16 @@ def index_album(
             store.prune_contents()
     if not should_stop():
         yield from reembed(store, embedder, should_stop)
+
+
+def fill_quality(store: IndexWriter) -> int:
+    """Give every face stored before the index recorded quality its quality; returns how many."""
+    done = 0
+    while rows := store.faces_without_quality():
+        with store.batch():
+            store.set_quality([(i, face_quality(c, side, p, lm).total) for i, c, side, p, lm in rows])
+        done += len(rows)
+    return done
 
 
 def _changed(row: PhotoRow | None, st: tuple[int, int], retry_errors: bool) -> bool:

@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
+
+from albumsum.core.faces import Face
+from albumsum.core.images import Decoded
+from albumsum.core.quality import face_quality
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +63,7 @@ def video_duration(path: Path) -> float:
             if stream is not None and stream.duration and stream.time_base:
                 return float(stream.duration * stream.time_base)
     except (av.FFmpegError, IndexError, OSError) as exc:
-        raise VideoError(f"cannot read video: {exc}") from exc
+        raise VideoError(f"cannot read video: {_reason(exc)}") from exc
     return 0.0
 
 
@@ -79,7 +84,7 @@ def sample_frames(
     try:
         container = av.open(str(path), mode="r")
     except (av.FFmpegError, OSError) as exc:
-        raise VideoError(f"cannot read video: {exc}") from exc
+        raise VideoError(f"cannot read video: {_reason(exc)}") from exc
     with container:
         if not container.streams.video:
             raise VideoError("the file has no video stream")
@@ -94,10 +99,15 @@ def sample_frames(
                 yielded += 1
         except av.FFmpegError as exc:
             if not yielded:
-                raise VideoError(f"cannot decode video: {exc}") from exc
+                raise VideoError(f"cannot decode video: {_reason(exc)}") from exc
             log.warning("%s: decoding stopped at a damaged part after %d frames: %s", path, yielded, exc)
         if not yielded:
             raise VideoError("the video has no frame that can be decoded")
+
+
+def _reason(exc: BaseException) -> str:
+    """FFmpeg's words for a failure, without the file's path (the error row names the file)."""
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def _walk(
@@ -190,6 +200,51 @@ def link_tracks(
             taken_t.add(key)
         tracks += [[i] for i in here if i not in taken_s]
     return tracks
+
+
+def appearance(crop: np.ndarray) -> np.ndarray:
+    """A face crop's look for linking, float32 [144]: the crop at 12x12, zero mean, unit length
+    (expression embeddings say little about who a face is; the pixels of a person's face in
+    consecutive frames do)."""
+    x = np.asarray(crop, dtype=np.float32)
+    n = x.shape[0] // 12
+    small = x[: n * 12, : n * 12].reshape(12, n, 12, n).mean(axis=(1, 3)).ravel()
+    small -= small.mean()
+    return small / max(float(np.linalg.norm(small)), 1e-6)
+
+
+def faces_in_video(
+    path: Path,
+    find: Callable[[Decoded], list[Face]],
+    *,
+    every: float = 1.0,
+    max_side: int | None = 1024,
+    on_position: Callable[[float], None] | None = None,
+) -> tuple[tuple[int, int], list[Face]]:
+    """The video's frame size and one face per person per scene: its best-quality sighting, with
+    ``position`` (seconds) set. ``find`` detects, selects and crops the faces of one frame."""
+    sightings: list[Sighting] = []
+    faces: list[Face] = []
+    size = (0, 0)
+    for number, frame in enumerate(sample_frames(path, every, max_side=None, on_position=on_position)):
+        h, w = frame.image.shape[:2]
+        size = (w, h)
+        for face in find(_decoded(frame.image, max_side)):
+            assert face.crop is not None
+            q = face_quality(face.crop, face.short_side, face.score, face.landmarks).total
+            sightings.append(Sighting(number, frame.scene, face.box, appearance(face.crop), q))
+            faces.append(replace(face, position=frame.position))
+    tracks = link_tracks(sightings, near=0.6)
+    kept = sorted(best_of_tracks(sightings, tracks), key=lambda i: (faces[i].position, faces[i].box[0]))
+    return size, [faces[i] for i in kept]
+
+
+def _decoded(rgb: np.ndarray, max_side: int | None) -> Decoded:
+    """A frame as the detector's input: its pixels at detection size, ``size`` the frame's own."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, max_side / max(w, h)) if max_side else 1.0
+    small = rgb if scale == 1.0 else np.asarray(Image.fromarray(rgb).resize((round(w * scale), round(h * scale))))
+    return Decoded(np.ascontiguousarray(small), scale, (w, h))
 
 
 def best_of_tracks(sightings: Sequence[Sighting], tracks: Sequence[Sequence[int]]) -> list[int]:

@@ -63,7 +63,7 @@ def test_a_release_1_index_opens_and_upgrades_with_faces_and_errors_intact(tmp_p
     db = tmp_path / "old.sqlite"
     emb = release_1_index(db, tmp_path / "album")
     with IndexReader(db) as index:
-        assert index.schema_version() == SCHEMA_VERSION == 2
+        assert index.schema_version() == SCHEMA_VERSION == 3
         faces = index.faces()
         np.testing.assert_array_equal(faces.embeddings, emb)
         assert faces.paths == ["p.jpg", "p.jpg"] and list(faces.emotions) == [3, 3]
@@ -91,6 +91,9 @@ def test_an_upgraded_index_is_not_detected_again(tmp_path: Path) -> None:
         assert detector.calls == 0
         assert store.counts() == {"photos": 2, "errors": 1, "contents": 1, "faces": 2}
         assert {m for _, m, _ in store.face_models()} != {"old-model"}  # re-embedded by the new model
+        faces = store.faces()
+        assert ((faces.qualities >= 0) & (faces.qualities <= 1)).all()  # filled in from the stored crops
+        assert np.isnan(faces.positions).all()  # photos have no position
 
 
 def test_an_index_of_a_newer_albumsum_is_refused(tmp_path: Path) -> None:
