@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detect-side", type=int, default=1024, help="longest side of the image given to the detector")
     p.add_argument("--retry-errors", action="store_true", help="read unreadable photos again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="after indexing, keep watching the folder and index added, changed, moved and deleted files until Ctrl-C",
+    )
     p = sub.add_parser("summarize", help="per emotion, the face counts and sub-classes")
     _common(p)
     _grouping(p)
@@ -205,32 +210,45 @@ def _open_existing(args: argparse.Namespace) -> Album:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from albumsum.core.checkpoint import CheckpointError
-
     defaults = IndexSettings(detect_side=args.detect_side, workers=args.workers, retry_errors=args.retry_errors)
     album = _album(args, pipeline=ModelPipeline(args.model, args.workers), index_defaults=defaults)
+    with StopFlag() as stop:
+        _index_once(album, args, stop)
+        if args.watch and not stop():
+            from albumsum.core.watch import watch_changes
+
+            print(f"watching {album.folder} (Ctrl-C to stop)", file=sys.stderr)
+            for changed in watch_changes(album.folder, should_stop=stop):
+                print(f"{len(changed)} file(s) changed", file=sys.stderr)
+                _index_once(album, args, stop)
+            return EXIT_OK
+    if stop():
+        print("stopped: run the same command again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _index_once(album: Album, args: argparse.Namespace, stop: StopFlag) -> None:
+    """One incremental index run with its progress bar and closing line."""
+    from albumsum.core.checkpoint import CheckpointError
+
     bar = Progress(0, "indexing", enabled=not args.quiet and sys.stderr.isatty())
     last = None
-    with StopFlag() as stop:
-        try:
-            for p in album.index(should_stop=stop):
-                if p.phase != LOADING.phase:
-                    last = p
-                    bar.label, bar.unit = ("indexing", "photos") if p.phase == "index" else ("new model", "faces")
-                    bar.show(p.done, p.total, p.elapsed, faces=p.faces, unreadable=p.errors)
-        except (CheckpointError, IndexBusy) as exc:
-            raise CliError(str(exc)) from exc
-        finally:
-            bar.close()
+    try:
+        for p in album.index(should_stop=stop):
+            if p.phase != LOADING.phase:
+                last = p
+                bar.label, bar.unit = ("indexing", "photos") if p.phase == "index" else ("new model", "faces")
+                bar.show(p.done, p.total, p.elapsed, faces=p.faces, unreadable=p.errors)
+    except (CheckpointError, IndexBusy) as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        bar.close()
     counts = album.counts()
     print(
         f"{counts['photos']} photos, {counts['faces']} faces, {counts['errors']} unreadable"
         + (f" ({last.done} read now in {last.elapsed:.1f} s)" if last and last.phase == "index" else "")
     )
-    if stop():
-        print("stopped: run the same command again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return EXIT_OK
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
