@@ -72,10 +72,18 @@ class IndexController(QObject):
         self.runner = runner
         self.bar = bar
         self.handle: Handle | None = None
+        self._again: Album | None = None
         bar.cancel.clicked.connect(self.cancel)
 
     def running(self) -> bool:
         return self.handle is not None and not self.handle.done
+
+    def request(self, album: Album) -> None:
+        """Index ``album`` now, or once the run in progress has finished (the folder changed)."""
+        if self.running():
+            self._again = album
+        else:
+            self.start(album)
 
     def start(self, album: Album) -> None:
         if self.running():
@@ -92,6 +100,7 @@ class IndexController(QObject):
         self.handle.finished.connect(self._done)
 
     def cancel(self) -> None:
+        self._again = None
         if self.running():
             assert self.handle is not None
             self.handle.cancel()
@@ -117,3 +126,6 @@ class IndexController(QObject):
         if handle is not None and handle.cancelled():
             self.message.emit("Indexing stopped; what was done is kept (View ▸ Index Again resumes).")
         self.finished.emit(None if stopped else True)
+        again, self._again = self._again, None
+        if again is not None and not stopped:
+            self.start(again)

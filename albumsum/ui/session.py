@@ -1,11 +1,13 @@
 """The open album in the window: the core :class:`~albumsum.core.album.Album`, its thumbnails and
 its latest snapshot, brought up to date on a worker when asked (one read at a time; asks meanwhile
-are merged into one read after it). Each read starts from the last snapshot, so while indexing only
-the new faces are read (:meth:`Album.snapshot`)."""
+are merged into one read after it), and with ``on_change`` its folder watched
+(:mod:`albumsum.ui.watching`). Each read starts from the last snapshot, so while indexing only the
+new faces are read (:meth:`Album.snapshot`)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -13,6 +15,7 @@ from albumsum.core.album import Album, AlbumData
 from albumsum.core.indexer import IndexProgress
 from albumsum.core.settings import Settings
 from albumsum.ui.thumbs import ThumbProvider
+from albumsum.ui.watching import FolderWatcher
 from albumsum.ui.workers import SNAPSHOT, Handle, Runner
 
 RELOAD_EVERY_S = 1.5  # while indexing, show new results this often
@@ -22,10 +25,20 @@ class AlbumSession(QObject):
     loaded = Signal(object)  # AlbumData
     problem = Signal(str)
 
-    def __init__(self, album: Album, runner: Runner, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        album: Album,
+        runner: Runner,
+        parent: QObject | None = None,
+        on_change: Callable[[Album], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.album = album
         self.runner = runner
+        self.watcher: FolderWatcher | None = None
+        if on_change is not None:  # files added, changed, moved or deleted while the album is open
+            self.watcher = FolderWatcher(album.folder, runner, parent=self)
+            self.watcher.changed.connect(lambda _paths: on_change(self.album))
         self.thumbs = ThumbProvider(album.index_path, runner, self)
         self.data: AlbumData | None = None
         self.last_read = 0.0  # time.monotonic() of the last read started
@@ -79,4 +92,6 @@ class AlbumSession(QObject):
 
     def close(self) -> None:
         self._closed = True
+        if self.watcher is not None:
+            self.watcher.stop()
         self.thumbs.close()

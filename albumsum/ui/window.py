@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self.indexer.cancel()
         if self.session is not None:
             self.session.close()
-        self.session = AlbumSession(self.ctx.open_album(folder, db), self.ctx.runner, self)
+        self.session = AlbumSession(self.ctx.open_album(folder, db), self.ctx.runner, self, self.indexer.request)
         self.session.loaded.connect(self._loaded)
         self.session.problem.connect(self.show_problem)
         self.details.set_album(self.session.album.folder, None)
