@@ -254,9 +254,10 @@ def _index_once(album: Album, args: argparse.Namespace, stop: StopFlag) -> None:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from albumsum.core.summary import summary_dict, summary_text
 
-    data = _open_existing(args).snapshot()
+    album = _open_existing(args)
+    data = album.snapshot()
     assert data is not None
-    summary = summary_dict(data.groups, data.faces, data.counts)
+    summary = summary_dict(data.groups, data.faces, data.counts, album.picks(data))
     print(json.dumps(summary, indent=2) if args.json else summary_text(summary))
     return EXIT_OK
 

@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
 from albumsum.core.index import AlbumFaces, IndexReader
-from albumsum.core.summary import Pick
+from albumsum.core.summary import Pick, best_shots
+from albumsum.core.video import is_video
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,22 @@ _CSS = (
 )
 
 
-def _photo_uri(album: Path, rel: str) -> str:
-    return (album / rel).resolve().as_uri()
+SHARED_PHOTO_SIDE = 1600  # px, longest side of the photo copies in a shared HTML export
 
 
-def write_html(out_dir: Path, index: IndexReader, faces: AlbumFaces, groups: list[Group], album: Path) -> Path:
-    """``out_dir/index.html``: per emotion, per sub-class, medoid-ranked thumbnails (inline) linking
-    to their photos."""
-    shown = [int(i) for g in groups for i in g.face_ids[:THUMBS_PER_ROW]]
-    thumbs = index.thumbnails(shown)
+def write_html(
+    out_dir: Path, index: IndexReader, faces: AlbumFaces, groups: list[Group], album: Path, per_group: int = 0
+) -> Path:
+    """``out_dir/index.html``, a page that can be zipped and shared: per emotion, per sub-class, the
+    faces as inline thumbnails, best shots first (:func:`albumsum.core.summary.best_shots`), each
+    linking to a copy of its photo in ``out_dir/photos/`` (JPEG, at most :data:`SHARED_PHOTO_SIDE`
+    px; for a video, the face's own picture). Every link is relative and every file it refers to is
+    inside ``out_dir``. ``per_group`` > 0 shows that many faces a group and says "N of M"."""
+    order = {id(g): best_shots(g, faces) for g in groups}
+    shown = {id(g): [int(g.face_ids[r]) for r in order[id(g)]][: per_group or None] for g in groups}
+    thumbs = index.thumbnails([f for ids in shown.values() for f in ids])
+    photos = out_dir / "photos"
+    photos.mkdir(parents=True, exist_ok=True)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>albumsum: {html.escape(album.name)}</title><style>{_CSS}</style></head><body>",
@@ -58,14 +66,15 @@ def write_html(out_dir: Path, index: IndexReader, faces: AlbumFaces, groups: lis
         parts.append(
             f"<section class='emotion' id='{name}'><h2>{name} <span class='meta'>{_count(total, 'face')}</span></h2>"
         )
-        for g in mine:
-            parts.append(f"<h3 class='meta'>sub-class {g.subclass}: {_count(len(g), 'face')}</h3><div class='row'>")
-            for fid in g.face_ids[:THUMBS_PER_ROW]:
-                parts.append(_thumb_link(int(fid), faces, thumbs, album))
+        for k, g in enumerate(mine, start=1):
+            ids = shown[id(g)]
+            counted = _count(len(g), "face") if len(ids) == len(g) else f"{len(ids)} of {len(g)} faces"
+            parts.append(f"<h3 class='meta'>{name}, group {k}: {counted}</h3><div class='row'>")
+            for fid in ids:
+                parts.append(_thumb_link(fid, faces, thumbs, album, photos))
             parts.append("</div>")
         parts.append("</section>")
     parts.append("</body></html>")
-    out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "index.html"
     page.write_text("\n".join(parts), encoding="utf-8")
     return page
@@ -75,14 +84,41 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Path) -> str:
-    path = faces.paths[faces.row(fid)]
-    data = base64.b64encode(thumbs.get(fid, b"")).decode("ascii")
-    title = html.escape(path, quote=True)
+def _shared_copy(album: Path, rel: str, digest: str, photos: Path, thumb: bytes) -> str:
+    """The file name in ``photos`` of a shareable copy of a photo (made once per content)."""
+    out = photos / f"{digest}.jpg"
+    if out.exists():
+        return out.name
+    try:
+        if is_video(Path(rel)):
+            raise OSError("a video: its face's picture stands for it")
+        with Image.open(album / rel) as im:
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            im.thumbnail((SHARED_PHOTO_SIDE, SHARED_PHOTO_SIDE))
+            im.save(out, format="JPEG", quality=85)
+    except OSError:
+        out.write_bytes(thumb)
+    return out.name
+
+
+def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Path, photos: Path) -> str:
+    row = faces.row(fid)
+    path, thumb = faces.paths[row], thumbs.get(fid, b"")
+    target = f"photos/{_shared_copy(album, path, faces.hashes[row], photos, thumb)}"
+    position = faces.positions[row]
+    caption = Path(path).name + ("" if np.isnan(position) else f" at {clock_text(position)}")
+    data = base64.b64encode(thumb).decode("ascii")
+    title = html.escape(caption, quote=True)
     return (
-        f"<a href='{html.escape(_photo_uri(album, path), quote=True)}' title='{title}'><img alt='face {fid}' "
+        f"<a href='{html.escape(target, quote=True)}' title='{title}'><img alt='{title}' "
         f"src='data:image/jpeg;base64,{data}'></a>"
     )
+
+
+def clock_text(seconds: float) -> str:
+    """``75.4`` -> ``"1:15"``: a position in a video as a person reads it."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def contact_sheet(

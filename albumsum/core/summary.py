@@ -1,9 +1,14 @@
 """Album summaries: the indexed faces as arrays, their groups, and a chosen set of photos.
 
 :func:`pick_photos` chooses a fixed number of photos that cover the groups (paper §4.2.3, photo
-album summarisation): largest groups first, each group's best-ranked face (its medoid when that
-photo is still free) per round, and no photo twice. A photo is its content, so two copies of one
-file count once.
+album summarisation): largest groups first, each group's next best shot per round, and no photo
+twice. A photo is its content, so two copies of one file count once.
+
+A group's **best shots** (:func:`best_shots`) are its faces in the order a person should see them:
+the nearer half of the group (by distance to the medoid, so they still show what the group has in
+common) best quality first (:mod:`albumsum.core.quality`), then the farther half, best quality
+first. The first is the group's **representative**: a sharp, large, frontal face near the medoid
+rather than the medoid whatever its quality, which in crowd photos is often a blurred 25 px face.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group, build_groups
@@ -40,9 +47,28 @@ class Pick:
     rank: int
 
 
+UNKNOWN_QUALITY = 0.5  # for a face stored without one
+
+
+def best_shots(group: Group, faces: AlbumFaces) -> np.ndarray:
+    """Indices into ``group.face_ids`` (its ranks), best shot first: the nearer half by quality,
+    then the farther half by quality (nearer first among equals)."""
+    rows = np.asarray([faces.row(int(f)) for f in group.face_ids], np.int64)
+    quality = np.nan_to_num(np.asarray(faces.qualities, np.float64)[rows], nan=UNKNOWN_QUALITY)
+    rank = np.arange(len(group))
+    far = rank >= max(1, (len(group) + 1) // 2)
+    return np.lexsort((rank, -quality, far))
+
+
+def representative(group: Group, faces: AlbumFaces) -> int:
+    """The face id a group is shown by: its best shot."""
+    return int(group.face_ids[best_shots(group, faces)[0]])
+
+
 def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
-    """Up to ``n`` photos covering the largest groups, best-ranked (medoid) faces first, no photo twice."""
+    """Up to ``n`` photos covering the largest groups, best shots first, no photo twice."""
     order = sorted(groups, key=lambda g: (-len(g), g.emotion, g.subclass))
+    shots = [best_shots(g, faces) for g in order]
     cursors = [0] * len(order)
     taken: set[str] = set()
     picks: list[Pick] = []
@@ -51,7 +77,7 @@ def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
             if len(picks) >= n:
                 break
             while cursors[gi] < len(group):
-                rank = cursors[gi]
+                rank = int(shots[gi][cursors[gi]])
                 cursors[gi] += 1
                 r = faces.row(int(group.face_ids[rank]))
                 if faces.hashes[r] not in taken:
@@ -61,24 +87,51 @@ def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
     return picks
 
 
-def summary_dict(groups: list[Group], faces: AlbumFaces, counts: dict[str, int]) -> dict[str, Any]:
-    """The album summary as plain data (``summarize --json``): per emotion, counts and sub-classes."""
+def summary_dict(
+    groups: list[Group], faces: AlbumFaces, counts: dict[str, int], picks: list[Pick] | None = None
+) -> dict[str, Any]:
+    """The album summary as plain data (``summarize --json``): per emotion, counts and sub-classes
+    (each with its medoid and its representative face), and with ``picks`` the chosen photos
+    (``summary``: photo, face, emotion, sub-class; position in seconds for a video)."""
     emotions: dict[str, Any] = {}
     for name in EMOTIONS:
         emotions[name] = {"faces": 0, "subclasses": []}
     for g in groups:
         entry = emotions[EMOTIONS[g.emotion]]
         entry["faces"] += len(g)
-        medoid = faces.row(g.medoid)
+        medoid, best = faces.row(g.medoid), representative(g, faces)
         entry["subclasses"].append(
-            {"subclass": g.subclass, "faces": len(g), "medoid_face": g.medoid, "medoid_photo": faces.paths[medoid]}
+            {
+                "subclass": g.subclass,
+                "faces": len(g),
+                "medoid_face": g.medoid,
+                "medoid_photo": faces.paths[medoid],
+                "representative_face": best,
+                "representative_photo": faces.paths[faces.row(best)],
+            }
         )
-    return {
+    out: dict[str, Any] = {
         "photos": counts.get("photos", 0),
         "errors": counts.get("errors", 0),
         "faces": len(faces),
         "emotions": emotions,
     }
+    if picks is not None:
+        out["summary"] = [_pick_dict(p, faces) for p in picks]
+    return out
+
+
+def _pick_dict(pick: Pick, faces: AlbumFaces) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "photo": pick.path,
+        "face": pick.face_id,
+        "emotion": EMOTIONS[pick.emotion],
+        "subclass": pick.subclass,
+    }
+    position = float(faces.positions[faces.row(pick.face_id)])
+    if not np.isnan(position):
+        entry["position_s"] = round(position, 2)
+    return entry
 
 
 def summary_text(summary: dict[str, Any]) -> str:

@@ -94,7 +94,13 @@ def test_export_everything(indexed, tmp_path: Path, capsys) -> None:
     page.feed((out / "html" / "index.html").read_text(encoding="utf-8"))
     assert page.sections and all(s in EMOTIONS for s in page.sections)
     assert len(page.images) == len(page.links) == 8
-    assert all(link.startswith("file://") and "my%20album/photo" in link for link in page.links)
+    html_dir = (out / "html").resolve()
+    for link in page.links:  # shareable: relative links to files inside the export folder
+        assert "://" not in link and not link.startswith("/"), link
+        target = (html_dir / link).resolve()
+        assert target.is_relative_to(html_dir) and target.is_file(), link
+    assert str(album) not in (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert len({link for link in page.links}) == 6  # one copy per photo (the wide ones have two faces)
     jpeg = base64.b64decode(page.images[0].split(",", 1)[1])
     assert page.images[0].startswith("data:image/jpeg;base64,") and jpeg[:2] == b"\xff\xd8"  # self-contained
 

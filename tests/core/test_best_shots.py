@@ -1,0 +1,47 @@
+"""Best shots: a group is shown by a good face near its medoid, not by the medoid whatever its quality."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from albumsum.core.groups import Group
+from albumsum.core.summary import best_shots, pick_photos, representative, summary_dict
+from tests.core.test_groups import album
+
+
+def faces_with(qualities: list[float]):
+    faces = album(n_photos=4, per_photo=2)
+    q = np.full(len(faces), np.nan)
+    q[: len(qualities)] = qualities
+    return dataclasses.replace(faces, qualities=q)
+
+
+def group(ids: list[int]) -> Group:
+    return Group(emotion=1, subclass=0, face_ids=np.asarray(ids), distances=np.arange(len(ids), dtype=float))
+
+
+def test_the_best_face_of_the_nearer_half_represents_the_group() -> None:
+    faces = faces_with([0.1, 0.9, 0.3, 0.95, 0.2, 0.99])
+    g = group([1, 2, 3, 4, 5, 6])  # ranked by distance: face 1 is the medoid, a poor one
+    assert representative(g, faces) == 2  # best of the nearer half (1, 2, 3); face 6 is far
+    order = [int(g.face_ids[r]) for r in best_shots(g, faces)]
+    assert order == [2, 3, 1, 6, 4, 5]
+
+
+def test_without_qualities_the_medoid_comes_first() -> None:
+    faces = faces_with([])
+    g = group([3, 1, 2])
+    assert [int(g.face_ids[r]) for r in best_shots(g, faces)] == [3, 1, 2]
+
+
+def test_picks_and_the_json_summary_use_the_representative() -> None:
+    faces = faces_with([0.1, 0.9, 0.3, 0.95, 0.2, 0.99, 0.5, 0.5])
+    g = group([1, 2, 3, 4])
+    picks = pick_photos([g], faces, 1)
+    assert picks[0].face_id == 2 and picks[0].rank == 1
+    out = summary_dict([g], faces, {"photos": 4}, picks)
+    entry = out["emotions"]["happiness"]["subclasses"][0]
+    assert entry["medoid_face"] == 1 and entry["representative_face"] == 2
+    assert out["summary"] == [{"photo": picks[0].path, "face": 2, "emotion": "happiness", "subclass": 0}]
