@@ -7,8 +7,9 @@ twice. A photo is its content, so two copies of one file count once.
 A group's **best shots** (:func:`best_shots`) are its faces in the order a person should see them:
 the nearer half of the group (by distance to the medoid, so they still show what the group has in
 common) best quality first (:mod:`albumsum.core.quality`), then the farther half, best quality
-first. The first is the group's **representative**: a sharp, large, frontal face near the medoid
-rather than the medoid whatever its quality, which in crowd photos is often a blurred 25 px face.
+first; faces under :data:`GOOD_SIDE` px come after all larger ones. The first is the group's
+**representative**: a sharp, large, frontal face near the medoid rather than the medoid whatever
+its quality, which in crowd photos is often a blurred 25 px face.
 """
 
 from __future__ import annotations
@@ -48,16 +49,27 @@ class Pick:
 
 
 UNKNOWN_QUALITY = 0.5  # for a face stored without one
+GOOD_SIDE = 40.0  # px: a face smaller than this represents its group only when the group has no larger one
 
 
 def best_shots(group: Group, faces: AlbumFaces) -> np.ndarray:
-    """Indices into ``group.face_ids`` (its ranks), best shot first: the nearer half by quality,
-    then the farther half by quality (nearer first among equals)."""
+    """Indices into ``group.face_ids`` (its ranks), best shot first.
+
+    Faces of at least :data:`GOOD_SIDE` px come first when the group has any: the nearer half of
+    them by quality, then the farther half by quality; then the smaller faces, by quality (nearer
+    first among equals). A group of small faces only is ordered the same way by halves.
+    """
     rows = np.asarray([faces.row(int(f)) for f in group.face_ids], np.int64)
     quality = np.nan_to_num(np.asarray(faces.qualities, np.float64)[rows], nan=UNKNOWN_QUALITY)
+    boxes = np.asarray(faces.boxes, np.float64)[rows]
+    good = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) >= GOOD_SIDE
+    if not good.any():
+        good = np.ones(len(rows), bool)
     rank = np.arange(len(group))
-    far = rank >= max(1, (len(group) + 1) // 2)
-    return np.lexsort((rank, -quality, far))
+    rank_among_good = np.cumsum(good) - 1
+    far = rank_among_good >= max(1, (int(good.sum()) + 1) // 2)
+    tier = np.where(good, far.astype(int), 2)
+    return np.lexsort((rank, -quality, tier))
 
 
 def representative(group: Group, faces: AlbumFaces) -> int:

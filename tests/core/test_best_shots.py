@@ -45,3 +45,13 @@ def test_picks_and_the_json_summary_use_the_representative() -> None:
     entry = out["emotions"]["happiness"]["subclasses"][0]
     assert entry["medoid_face"] == 1 and entry["representative_face"] == 2
     assert out["summary"] == [{"photo": picks[0].path, "face": 2, "emotion": "happiness", "subclass": 0}]
+
+
+def test_a_larger_face_represents_a_group_of_small_ones_even_when_far_from_the_medoid() -> None:
+    faces = faces_with([0.6, 0.6, 0.6, 0.4])
+    boxes = np.zeros((len(faces), 4))
+    boxes[:4, 2:] = [[22, 22], [22, 22], [21, 21], [53, 53]]  # three 22 px crowd faces and one 53 px face
+    faces = dataclasses.replace(faces, boxes=boxes)
+    g = group([1, 2, 3, 4])
+    assert representative(g, faces) == 4
+    assert [int(g.face_ids[r]) for r in best_shots(g, faces)] == [4, 1, 2, 3]
