@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from albumsum.core.album import LOADING, Album, ExportPlan, ModelPipeline
+from albumsum.core.emotions import EMOTIONS
 from albumsum.core.indexer import IndexSettings
 from albumsum.core.progress import Progress
 from albumsum.core.settings import Settings, check, load_settings
@@ -95,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="after indexing, keep watching the folder and index added, changed, moved and deleted files until Ctrl-C",
     )
+    p = sub.add_parser("correct", help="mark a face as not a face, or as another emotion (kept through re-indexing)")
+    _common(p)
+    p.add_argument("--face", type=int, required=True, help="the face's id (albumsum export --csv lists them)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--not-a-face", action="store_true", help="leave it out of groups, summaries and exports")
+    what.add_argument("--emotion", choices=EMOTIONS, help="the emotion it shows")
+    what.add_argument("--undo", action="store_true", help="forget the corrections of this face")
     p = sub.add_parser("summarize", help="per emotion, the face counts and sub-classes")
     _common(p)
     _grouping(p)
@@ -262,6 +270,20 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    album = _open_existing(args)
+    try:
+        if args.undo:
+            n = album.undo_correction(args.face)
+            print(f"face {args.face}: {n} correction(s) forgotten")
+        else:
+            album.correct(args.face, not_a_face=args.not_a_face, emotion=args.emotion)
+            print(f"face {args.face}: {'not a face' if args.not_a_face else args.emotion}")
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from exc
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     plan = ExportPlan(args.html, args.contact_sheet, args.per_emotion, args.summary, args.csv)
     if plan.empty():
@@ -320,6 +342,7 @@ def _qt_selftest() -> str:
 COMMANDS = {
     "open": cmd_open,
     "index": cmd_index,
+    "correct": cmd_correct,
     "summarize": cmd_summarize,
     "export": cmd_export,
     "errors": cmd_errors,

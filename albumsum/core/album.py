@@ -221,6 +221,20 @@ class Album:
             written.append(export.write_csv(plan.csv, data.faces, data.groups))
         return written
 
+    def correct(self, face_id: int, *, not_a_face: bool = False, emotion: str | None = None) -> None:
+        """Record the user's correction of a face: not a face, or another emotion (by name). It is
+        kept through re-indexing and model changes (:mod:`albumsum.core.corrections`); it may be
+        made while the album is being indexed."""
+        if not_a_face == (emotion is not None):
+            raise ValueError("a correction is either not_a_face or an emotion")
+        with IndexWriter(self.index_path, self.folder) as store:
+            store.correct(face_id, "not_face" if not_a_face else "emotion", emotion)
+
+    def undo_correction(self, face_id: int) -> int:
+        """Forget the corrections of a face; returns how many there were."""
+        with IndexWriter(self.index_path, self.folder) as store:
+            return store.undo_corrections(face_id)
+
     def counts(self) -> dict[str, int]:
         """Photos, unreadable photos, contents and faces in the index."""
         with IndexReader(self.index_path) as index:

@@ -16,6 +16,9 @@ Tables (schema :data:`SCHEMA_VERSION`; :data:`_MIGRATIONS` brings an older index
   index of schema 1 was cut with :data:`LEGACY_FRAMING`), and (schema 3) the face's quality in
   [0, 1] (:mod:`albumsum.core.quality`; filled in by :meth:`IndexWriter.fill_quality` for faces
   stored before it) and its ``position`` in seconds when it comes from a video (NULL for a photo).
+- ``corrections`` (schema 4): the user's corrections (:mod:`albumsum.core.corrections`), by content
+  hash and box, so that they survive a photo read again; they are applied by :meth:`IndexReader.faces`
+  and are never removed by indexing.
 - ``meta``: schema version, album root, current model identity, and ``revision``, counted up by
   every write that changes or removes what a reader has read (adding faces does not), so that a
   reader can add the new faces to its last snapshot instead of reading the index again.
@@ -31,6 +34,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +42,12 @@ from typing import Any
 
 import numpy as np
 
+from albumsum.core import corrections
+from albumsum.core.corrections import Correction
+
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # the framing identity (albumsum.core.framing.Framing().identity) of every crop an index of schema 1 holds
 LEGACY_FRAMING = "fer-0.373-0.387-0.402-0.91-0.15"
 
@@ -85,6 +92,11 @@ _MIGRATIONS: dict[int, list[str]] = {
     1: [statement for statement in _SCHEMA_1.split(";") if statement.strip()],
     2: ["ALTER TABLE faces ADD COLUMN framing TEXT", f"UPDATE faces SET framing = '{LEGACY_FRAMING}'"],
     3: ["ALTER TABLE faces ADD COLUMN quality REAL", "ALTER TABLE faces ADD COLUMN position REAL"],
+    4: [
+        "CREATE TABLE IF NOT EXISTS corrections (hash TEXT NOT NULL, x0 REAL NOT NULL, y0 REAL NOT NULL,"
+        " x1 REAL NOT NULL, y1 REAL NOT NULL, kind TEXT NOT NULL, value TEXT, created REAL NOT NULL, path TEXT)",
+        "CREATE INDEX IF NOT EXISTS corrections_hash ON corrections(hash)",
+    ],
 }
 
 
@@ -137,6 +149,7 @@ class AlbumFaces:
     boxes: np.ndarray
     qualities: np.ndarray | None = None
     positions: np.ndarray | None = None
+    corrected: np.ndarray | None = None  # bool: the user set this face's emotion
 
     def __post_init__(self) -> None:
         nan = np.full(len(self.ids), np.nan)
@@ -144,6 +157,8 @@ class AlbumFaces:
             object.__setattr__(self, "qualities", nan)
         if self.positions is None:
             object.__setattr__(self, "positions", nan.copy())
+        if self.corrected is None:
+            object.__setattr__(self, "corrected", np.zeros(len(self.ids), bool))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -171,7 +186,17 @@ class AlbumFaces:
 
 
 def _arrays(f: AlbumFaces) -> tuple[np.ndarray, ...]:
-    return f.embeddings, f.posteriors, f.emotions, f.subclasses, f.scores, f.boxes, f.qualities, f.positions
+    return (
+        f.embeddings,
+        f.posteriors,
+        f.emotions,
+        f.subclasses,
+        f.scores,
+        f.boxes,
+        f.qualities,
+        f.positions,
+        f.corrected,
+    )
 
 
 class _Index:
@@ -249,7 +274,7 @@ class _Index:
         if not rows:
             return AlbumFaces.empty()
         cols = list(zip(*rows, strict=True))
-        return AlbumFaces(
+        faces = AlbumFaces(
             ids=np.asarray(cols[0], np.int64),
             hashes=list(cols[1]),
             paths=list(cols[2]),
@@ -261,6 +286,42 @@ class _Index:
             boxes=np.asarray([cols[8], cols[9], cols[10], cols[11]], np.float64).T,
             qualities=np.asarray([np.nan if q is None else q for q in cols[12]], np.float64),
             positions=np.asarray([np.nan if t is None else t for t in cols[13]], np.float64),
+        )
+        return self._corrected(faces)
+
+    def corrections(self, hashes: Sequence[str] | None = None, paths: Sequence[str] = ()) -> list[Correction]:
+        """The user's corrections (of the given contents or paths; all without ``hashes``), oldest first."""
+        sql = "SELECT hash, x0, y0, x1, y1, kind, value, path FROM corrections"
+        if hashes is None:
+            rows = self._conn.execute(sql + " ORDER BY created, rowid").fetchall()
+        else:
+            rows = []
+            for column, keys in (("hash", hashes), ("path", paths)):
+                for chunk in _chunks_of(sorted(set(keys))):
+                    q = f"{sql} WHERE {column} IN ({','.join('?' * len(chunk))}) ORDER BY created, rowid"
+                    rows += self._conn.execute(q, chunk).fetchall()
+            rows = list(dict.fromkeys(rows))
+        return [Correction(h, (x0, y0, x1, y1), kind, value, p) for h, x0, y0, x1, y1, kind, value, p in rows]
+
+    def _corrected(self, faces: AlbumFaces) -> AlbumFaces:
+        found = corrections.match(faces.hashes, faces.paths, faces.boxes, self.corrections(faces.hashes, faces.paths))
+        if not found:
+            return faces
+        keep, emotions, subclasses, corrected = corrections.apply(faces.emotions, faces.subclasses, found)
+        rows = np.flatnonzero(keep)
+        return AlbumFaces(
+            faces.ids[rows],
+            [faces.hashes[r] for r in rows],
+            [faces.paths[r] for r in rows],
+            faces.embeddings[rows],
+            faces.posteriors[rows],
+            emotions[rows],
+            subclasses[rows],
+            faces.scores[rows],
+            faces.boxes[rows],
+            faces.qualities[rows],
+            faces.positions[rows],
+            corrected[rows],
         )
 
     def face_details(self, face_ids: Sequence[int]) -> dict[int, StoredFace]:
@@ -304,6 +365,11 @@ class StoredFace:
     landmarks: np.ndarray
     model: str | None
     framing: str | None
+
+
+def _chunks_of(items: Sequence[str], n: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), n):
+        yield list(items[start : start + n])
 
 
 def _chunks(ids: Sequence[int], n: int = 500) -> Iterator[list[int]]:
@@ -449,6 +515,52 @@ class IndexWriter(_Index):
             )
             for i, c, n, side, score, lm in rows
         ]
+
+    def _face_key(self, face_id: int) -> tuple[str, tuple[float, float, float, float], str | None]:
+        row = self._conn.execute(
+            "SELECT f.hash, f.x0, f.y0, f.x1, f.y1, (SELECT MIN(path) FROM photos p WHERE p.hash = f.hash)"
+            " FROM faces f WHERE f.id = ?",
+            (int(face_id),),
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no face {face_id} in {self.path}")
+        return row[0], tuple(row[1:5]), row[5]
+
+    def correct(self, face_id: int, kind: str, value: str | None = None) -> Correction:
+        """Record that face ``face_id`` is not a face (``kind="not_face"``) or shows the emotion
+        ``value`` (``kind="emotion"``); a later correction of the same kind replaces an earlier one."""
+        digest, box, path = self._face_key(face_id)
+        correction = Correction(digest, box, kind, value, path)
+        with self.batch():
+            self._forget(face_id, kind)
+            self._conn.execute(
+                "INSERT INTO corrections(hash, x0, y0, x1, y1, kind, value, created, path)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (digest, *box, kind, value, time.time(), path),
+            )
+            self._changed()
+        return correction
+
+    def undo_corrections(self, face_id: int) -> int:
+        """Forget every correction of face ``face_id``; returns how many there were."""
+        with self.batch():
+            n = self._forget(face_id)
+            self._changed(n)
+        return n
+
+    def _forget(self, face_id: int, kind: str | None = None) -> int:
+        digest, box, path = self._face_key(face_id)
+        rows = self._conn.execute(
+            "SELECT rowid, x0, y0, x1, y1, kind FROM corrections WHERE hash = ? OR path = ?", (digest, path)
+        ).fetchall()
+        mine = [
+            r[0]
+            for r in rows
+            if (kind is None or r[5] == kind)
+            and corrections.box_iou_matrix(np.asarray(box), np.asarray(r[1:5]))[0, 0] >= corrections.MATCH_IOU
+        ]
+        self._conn.executemany("DELETE FROM corrections WHERE rowid = ?", [(r,) for r in mine])
+        return len(mine)
 
     def set_quality(self, rows: list[tuple[int, float]]) -> None:
         """(face id, quality) for faces stored without one (call inside :meth:`batch`)."""
