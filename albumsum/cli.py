@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--not-a-face", action="store_true", help="leave it out of groups, summaries and exports")
     what.add_argument("--emotion", choices=EMOTIONS, help="the emotion it shows")
     what.add_argument("--undo", action="store_true", help="forget the corrections of this face")
+    p = sub.add_parser("similar", help="more like this face: the faces nearest to it in expression")
+    _common(p)
+    p.add_argument("--face", type=int, required=True, help="the face's id (albumsum export --csv lists them)")
+    p.add_argument("-k", type=int, default=12, help="how many faces (default 12)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("summarize", help="per emotion, the face counts and sub-classes")
     _common(p)
     _grouping(p)
@@ -270,6 +275,32 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_similar(args: argparse.Namespace) -> int:
+    album = _open_existing(args)
+    data = album.snapshot()
+    assert data is not None
+    try:
+        found = album.similar(args.face, args.k, data)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from exc
+    faces = data.faces
+    rows = [
+        {
+            "face": fid,
+            "photo": faces.paths[faces.row(fid)],
+            "emotion": EMOTIONS[faces.emotions[faces.row(fid)]],
+            "distance": round(d, 4),
+        }
+        for fid, d in found
+    ]
+    if args.json:
+        print(json.dumps({"face": args.face, "similar": rows}, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['face']:>7}  {r['distance']:7.3f}  {r['emotion']:<10} {r['photo']}")
+    return EXIT_OK
+
+
 def cmd_correct(args: argparse.Namespace) -> int:
     album = _open_existing(args)
     try:
@@ -343,6 +374,7 @@ COMMANDS = {
     "open": cmd_open,
     "index": cmd_index,
     "correct": cmd_correct,
+    "similar": cmd_similar,
     "summarize": cmd_summarize,
     "export": cmd_export,
     "errors": cmd_errors,

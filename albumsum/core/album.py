@@ -221,6 +221,22 @@ class Album:
             written.append(export.write_csv(plan.csv, data.faces, data.groups))
         return written
 
+    def similar(self, face_id: int, k: int = 12, data: AlbumData | None = None) -> list[tuple[int, float]]:
+        """ "More like this face": the ``k`` faces nearest to ``face_id`` in the embedding (the
+        expression-retrieval task of the SGM paper), as (face id, distance), nearest first, the
+        face itself left out. Faces marked not a face are not searched."""
+        data = data or self.snapshot()
+        if data is None:
+            raise FileNotFoundError(f"{self.folder} is not indexed yet (no {self.index_path})")
+        faces = data.faces
+        row = faces.row(face_id)
+        if row >= len(faces) or int(faces.ids[row]) != face_id:
+            raise KeyError(f"no face {face_id} in {self.index_path}")
+        dist = np.linalg.norm(faces.embeddings - faces.embeddings[row], axis=1)
+        dist[row] = np.inf
+        order = np.argsort(dist, kind="stable")[: max(0, min(k, len(faces) - 1))]
+        return [(int(faces.ids[i]), float(dist[i])) for i in order]
+
     def correct(self, face_id: int, *, not_a_face: bool = False, emotion: str | None = None) -> None:
         """Record the user's correction of a face: not a face, or another emotion (by name). It is
         kept through re-indexing and model changes (:mod:`albumsum.core.corrections`); it may be

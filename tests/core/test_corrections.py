@@ -88,3 +88,22 @@ def test_undo_and_a_bad_face_id(indexed, capsys) -> None:
     assert len(faces_of(db)) == 3 and "1 correction(s) forgotten" in capsys.readouterr().out
     assert cli.main(["correct", str(album), "--db", str(db), "--face", "999", "--not-a-face"]) != 0
     assert "no face 999" in capsys.readouterr().err
+
+
+def test_similar_lists_the_nearest_faces_without_the_query(indexed, capsys) -> None:
+    import json
+
+    album, db = indexed
+    faces = faces_of(db)
+    query = int(faces.ids[0])
+    assert cli.main(["similar", str(album), "--db", str(db), "--face", str(query), "-k", "5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ids = [r["face"] for r in out["similar"]]
+    dist = np.linalg.norm(faces.embeddings - faces.embeddings[0], axis=1)
+    expected = [int(faces.ids[i]) for i in np.argsort(dist)[1:]]
+    assert ids == expected and query not in ids  # nearest first, 2 of the 3 faces
+    assert [r["distance"] for r in out["similar"]] == sorted(r["distance"] for r in out["similar"])
+    assert cli.main(["correct", str(album), "--db", str(db), "--face", str(expected[0]), "--not-a-face"]) == 0
+    assert cli.main(["similar", str(album), "--db", str(db), "--face", str(query), "--json"]) == 0
+    assert [r["face"] for r in json.loads(capsys.readouterr().out)["similar"]] == expected[1:]  # not a face: left out
+    assert cli.main(["similar", str(album), "--db", str(db), "--face", "999"]) != 0
