@@ -104,6 +104,7 @@ def test_similar_lists_the_nearest_faces_without_the_query(indexed, capsys) -> N
     assert ids == expected and query not in ids  # nearest first, 2 of the 3 faces
     assert [r["distance"] for r in out["similar"]] == sorted(r["distance"] for r in out["similar"])
     assert cli.main(["correct", str(album), "--db", str(db), "--face", str(expected[0]), "--not-a-face"]) == 0
+    capsys.readouterr()
     assert cli.main(["similar", str(album), "--db", str(db), "--face", str(query), "--json"]) == 0
     assert [r["face"] for r in json.loads(capsys.readouterr().out)["similar"]] == expected[1:]  # not a face: left out
     assert cli.main(["similar", str(album), "--db", str(db), "--face", "999"]) != 0
