@@ -1,5 +1,5 @@
 """One album, Qt-free: the layer that both the ``albumsum`` command and the window stand on
-(docs/ARCHITECTURE.md, "The album layer").
+(docs/ARCHITECTURE.md, "Data flow").
 
 An :class:`Album` is opened from a folder, the settings and a model. It owns
 

@@ -1,4 +1,4 @@
-"""The one explicit context (docs/ARCHITECTURE.md, "Conventions"): settings, the worker runner and
+"""The one explicit context (docs/ARCHITECTURE.md, convention 6): settings, the worker runner and
 the face pipeline, built once by the app (or a test) and passed to the windows. No singletons."""
 
 from __future__ import annotations

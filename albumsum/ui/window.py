@@ -1,4 +1,4 @@
-"""The main window: a view of an album's snapshots (docs/ARCHITECTURE.md, "The window"). Opening,
+"""The main window: a view of an album's snapshots (docs/ARCHITECTURE.md, "Data flow"). Opening,
 indexing and exporting are done by small controllers over the core :class:`~albumsum.core.album.Album`:
 :class:`~albumsum.ui.session.AlbumSession`, :class:`~albumsum.ui.indexing.IndexController` and
 :class:`~albumsum.ui.export.Exporter`; the window lays out the views and wires them."""
