@@ -77,6 +77,39 @@ def representative(group: Group, faces: AlbumFaces) -> int:
     return int(group.face_ids[best_shots(group, faces)[0]])
 
 
+LEAN_SHARE = 0.12  # mean posterior of a second emotion for a group to be said to lean to it
+ADJECTIVES = {
+    "neutral": "neutral",
+    "happiness": "happy",
+    "surprise": "surprised",
+    "sadness": "sad",
+    "anger": "angry",
+    "disgust": "disgusted",
+    "fear": "afraid",
+    "contempt": "contemptuous",
+}
+
+
+def group_caption(group: Group, faces: AlbumFaces) -> str:
+    """Words for a group, from the group itself: its emotion, the second emotion its faces lean
+    toward (when their mean posterior for it is at least :data:`LEAN_SHARE`), and its typical face
+    size, e.g. "happy, leaning to surprise · faces about 60 px"."""
+    rows = np.asarray([faces.row(int(f)) for f in group.face_ids], np.int64)
+    mean = np.asarray(faces.posteriors, np.float64)[rows].mean(axis=0) if len(rows) else np.zeros(len(EMOTIONS))
+    words = ADJECTIVES[EMOTIONS[group.emotion]]
+    if len(mean) == len(EMOTIONS):
+        mean[group.emotion] = -1.0
+        second = int(np.argmax(mean))
+        if mean[second] >= LEAN_SHARE:
+            words += f", leaning to {EMOTIONS[second]}"
+    boxes = np.asarray(faces.boxes, np.float64)[rows]
+    if len(boxes):
+        side = float(np.median(np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])))
+        if side > 0:
+            words += f" · faces about {side:.0f} px"
+    return words
+
+
 def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
     """Up to ``n`` photos covering the largest groups, best shots first, no photo twice."""
     order = sorted(groups, key=lambda g: (-len(g), g.emotion, g.subclass))

@@ -1,5 +1,7 @@
-"""Browse by emotion: the emotion list with counts, and for the chosen emotion one grid per
-sub-class, its faces ranked by closeness to the sub-class medoid (the medoid first, outlined)."""
+"""Browse by emotion: the emotion list with counts, and for the chosen emotion one grid per group
+(sub-class), numbered in display order and captioned from the group itself, its faces ranked by
+closeness to the group's most typical face (the medoid, first and outlined). Faces can be marked
+"not a face" or moved to another emotion, and asked for faces like them."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
+from albumsum.core.summary import group_caption
 from albumsum.ui.delegates import PAD, ThumbDelegate
 from albumsum.ui.models import EmotionListModel, FaceListModel, Role
 from albumsum.ui.thumbs import ThumbProvider
@@ -32,10 +36,15 @@ MAX_ROWS = 3  # rows a sub-class grid shows before it scrolls
 
 
 class FaceGrid(QListView):
-    """A wrapping grid of faces; Up on its first row and Down on its last leave it (to the next grid)."""
+    """A wrapping grid of faces; Up on its first row and Down on its last leave it (to the next grid).
+
+    Delete marks the current face as not a face, S asks for faces like it; the context menu has
+    both and "Move to emotion"."""
 
     leave = Signal(int)  # -1 up, +1 down
     escape = Signal()
+    correct = Signal(int, object)  # face id, the emotion's name (None: not a face)
+    similar = Signal(int)  # face id
 
     def __init__(self, thumb_size: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,10 +65,33 @@ class FaceGrid(QListView):
         if key == Qt.Key.Key_Escape:
             self.escape.emit()
             return
+        face = self._face()
+        if face is not None and key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.correct.emit(face, None)
+            return
+        if face is not None and key == Qt.Key.Key_S:
+            self.similar.emit(face)
+            return
         before = self.currentIndex()
         super().keyPressEvent(event)
         if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.currentIndex() == before:
             self.leave.emit(-1 if key == Qt.Key.Key_Up else 1)
+
+    def _face(self, index: QModelIndex | None = None) -> int | None:
+        index = self.currentIndex() if index is None else index
+        return int(index.data(Role.FACE_ID)) if index.isValid() else None
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        face = self._face(self.indexAt(event.pos()))
+        if face is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Not a face\tDelete", lambda: self.correct.emit(face, None))
+        move = menu.addMenu("Move to emotion")
+        for name in EMOTIONS:
+            move.addAction(name.capitalize(), lambda name=name: self.correct.emit(face, name))
+        menu.addAction("More like this face\tS", lambda: self.similar.emit(face))
+        menu.exec(event.globalPos())
 
     def fit_height(self) -> None:
         per_row = max(1, (self.viewport().width() or self.width()) // self.cell)
@@ -77,6 +109,8 @@ class BrowseView(QWidget):
     faceSelected = Signal(int)
     faceActivated = Signal(int)
     sourceChanged = Signal(str)
+    correctionRequested = Signal(int, object)  # face id, emotion name or None (not a face)
+    similarRequested = Signal(int)
 
     def __init__(self, thumb_size: int = 80, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,7 +205,7 @@ class BrowseView(QWidget):
         groups = [g for g in self.data.groups if g.emotion == emotion]
         total = sum(len(g) for g in groups)
         faces = "1 face" if total == 1 else f"{total} faces"
-        subs = "1 sub-class" if len(groups) == 1 else f"{len(groups)} sub-classes"
+        subs = "1 group" if len(groups) == 1 else f"{len(groups)} groups"
         self.title.setText(f"{EMOTIONS[emotion].capitalize()}: {faces} in {subs}")
         self.thumbs.forget_queue()  # the faces asked for are no longer shown
         while len(self._rows) < len(groups):
@@ -180,7 +214,7 @@ class BrowseView(QWidget):
         for k, (label, grid) in enumerate(self._rows):
             shown = k < len(groups)
             if shown:
-                self._fill_row(label, grid, groups[k])
+                self._fill_row(label, grid, groups[k], k + 1)
                 self.grids.append(grid)
             label.setVisible(shown)
             grid.setVisible(shown)
@@ -194,16 +228,19 @@ class BrowseView(QWidget):
         grid.activated.connect(lambda index: self.faceActivated.emit(int(index.data(Role.FACE_ID))))
         grid.leave.connect(lambda step, k=k: self.focus_grid(k + step))
         grid.escape.connect(self.emotions.setFocus)
+        grid.correct.connect(self.correctionRequested)
+        grid.similar.connect(self.similarRequested)
         at = self.rows_layout.count() - 1  # before the closing stretch
         self.rows_layout.insertWidget(at, label)
         self.rows_layout.insertWidget(at + 1, grid)
         return label, grid
 
-    def _fill_row(self, label: QLabel, grid: FaceGrid, group: Group) -> None:
+    def _fill_row(self, label: QLabel, grid: FaceGrid, group: Group, number: int) -> None:
         assert self.data is not None and self.thumbs is not None
         plural = "s" if len(group) != 1 else ""
-        label.setText(f"Sub-class {group.subclass} · {len(group)} face{plural} (closest to the medoid first)")
-        grid.setAccessibleName(f"Sub-class {group.subclass}")
+        caption = group_caption(group, self.data.faces)
+        label.setText(f"Group {number}: {caption} · {len(group)} face{plural}, the most typical first")
+        grid.setAccessibleName(f"Group {number}")
         model = grid.model()
         assert isinstance(model, FaceListModel)
         model.set_faces(group.face_ids, self.data.faces, self.thumbs, group)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject, QStandardPaths
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
+from albumsum.ui.curation import Curation
 from albumsum.ui.dialogs import ExportDialog, SettingsDialog
 
 if TYPE_CHECKING:
@@ -48,6 +49,29 @@ def build_menus(window: MainWindow) -> None:
     view.addSeparator()
     add_action(view, "&Index Again", "F5", window.start_indexing)
     add_action(view, "Stop Indexing", "Ctrl+.", window.cancel_indexing)
+    window.curation = Curation(window)  # the grids' "not a face", "move to emotion" and "more like this"
+    help_menu = window.menuBar().addMenu("&Help")
+    help_menu.addAction("&Keyboard Shortcuts", lambda: show_shortcuts(window))
+
+
+SHORTCUTS = (
+    ("Ctrl+O", "open a photo folder"),
+    ("Ctrl+1 … Ctrl+4", "faces, map, summary, problems"),
+    ("F5", "index again"),
+    ("Ctrl+.", "stop indexing"),
+    ("Ctrl+E", "export"),
+    ("Arrows, Enter", "move through the faces, show one"),
+    ("Delete", "mark the selected face as not a face"),
+    ("S", "more like this face"),
+    ("Esc", "back to the emotions"),
+)
+
+
+def show_shortcuts(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;{what}</td></tr>" for key, what in SHORTCUTS)
+    QMessageBox.information(window, "Keyboard shortcuts", f"<table>{rows}</table>")
 
 
 def fill_recent(window: MainWindow) -> None:

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from albumsum.core.groups import Group
-from albumsum.core.summary import best_shots, pick_photos, representative, summary_dict
+from albumsum.core.summary import best_shots, group_caption, pick_photos, representative, summary_dict
 from tests.core.test_groups import album
 
 
@@ -55,3 +55,15 @@ def test_a_larger_face_represents_a_group_of_small_ones_even_when_far_from_the_m
     g = group([1, 2, 3, 4])
     assert representative(g, faces) == 4
     assert [int(g.face_ids[r]) for r in best_shots(g, faces)] == [4, 1, 2, 3]
+
+
+def test_a_group_caption_names_its_lean_and_its_face_size() -> None:
+    faces = faces_with([])
+    post = np.zeros((len(faces), 8), np.float32)
+    post[:, 1], post[:, 2] = 0.7, 0.3  # happy faces with some surprise
+    boxes = np.zeros((len(faces), 4))
+    boxes[:, 2:] = 60
+    faces = dataclasses.replace(faces, posteriors=post, boxes=boxes)
+    assert group_caption(group([1, 2, 3]), faces) == "happy, leaning to surprise · faces about 60 px"
+    post[:, 2] = 0.05
+    assert group_caption(group([1, 2, 3]), dataclasses.replace(faces, posteriors=post)) == "happy · faces about 60 px"

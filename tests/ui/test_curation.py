@@ -1,0 +1,57 @@
+"""Corrections and "more like this face" in the window: the grid's Delete key and emotion moves reach
+the index and every view, and S opens the nearest faces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from albumsum.core.index import IndexReader
+from albumsum.ui.browse import FaceGrid
+from albumsum.ui.models import Role
+from albumsum.ui.window import MainWindow
+from tests.ui.test_window import WAIT, open_and_index
+
+
+def test_delete_marks_a_face_as_not_a_face_everywhere(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    window.show_tab(0)
+    grid = window.browse.grids[0]
+    grid.setFocus()
+    grid.setCurrentIndex(grid.model().index(0))
+    face = int(grid.currentIndex().data(Role.FACE_ID))
+    qtbot.keyClick(grid, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: face not in set(window.data.faces.ids.tolist()), timeout=WAIT)
+    assert len(window.data.faces) == 6 and all(face not in g.face_ids for g in window.data.groups)
+    with IndexReader(window.session.album.index_path) as index:
+        assert face not in set(index.faces().ids.tolist())  # stored, so the CLI and exports agree
+
+
+def test_moving_a_face_to_another_emotion_regroups_it(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    data = window.data
+    face = int(data.faces.ids[0])
+    target = "surprise" if data.faces.emotions[0] != 2 else "anger"
+    window.browse.correctionRequested.emit(face, target)
+    qtbot.waitUntil(lambda: window.data is not data, timeout=WAIT)
+    group, _ = window.data.group_of[face]
+    assert group.emotion == {"surprise": 2, "anger": 4}[target]
+    assert window.data.faces.corrected[window.data.faces.row(face)]
+
+
+def test_s_opens_the_faces_most_like_the_selected_one(qtbot, window: MainWindow, album: Path) -> None:
+    open_and_index(qtbot, window, album)
+    grid = window.browse.grids[0]
+    grid.setFocus()
+    grid.setCurrentIndex(grid.model().index(0))
+    face = int(grid.currentIndex().data(Role.FACE_ID))
+    qtbot.keyClick(grid, Qt.Key.Key_S)
+    dialog = window.curation.dialog
+    assert isinstance(dialog, QDialog) and dialog.isVisible()
+    shown = dialog.findChild(FaceGrid)
+    ids = [int(shown.model().index(r).data(Role.FACE_ID)) for r in range(shown.model().rowCount())]
+    assert ids == [f for f, _ in window.session.album.similar(face, 24, window.data)] and face not in ids
+    assert len(ids) == 6
+    dialog.close()
