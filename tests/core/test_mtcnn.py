@@ -83,3 +83,78 @@ def test_boxes_and_landmarks_match_facenet_pytorch(album_dir: Path) -> None:
                 matched += 1
                 assert np.abs(points[j] - p).max() < 0.1 * (b[2] - b[0])  # landmarks within 10 % of the face
     assert total >= 5 and matched >= total - 1, (matched, total)
+
+
+def test_pnet_fast_first_layer_gives_the_stock_numbers() -> None:
+    """P-Net's first PReLU and pooling as matrix operations: the same numbers as the stock layers,
+    odd sizes (ceil-mode pooling's partial windows) included."""
+    pnet = MTCNNNets.load(mtcnn_weights_dir()).pnet
+    gen = torch.Generator().manual_seed(0)
+    with torch.inference_mode():
+        for h, w in [(12, 12), (13, 12), (12, 15), (41, 77)]:
+            x = torch.randn(1, 3, h, w, generator=gen).contiguous(memory_format=torch.channels_last)
+            y = pnet.pool1(pnet.prelu1(pnet.conv1(x)))
+            y = pnet.prelu3(pnet.conv3(pnet.prelu2(pnet.conv2(y))))
+            reg, prob = pnet(x)
+            assert torch.equal(reg, pnet.conv4_2(y)) and torch.equal(prob, torch.softmax(pnet.conv4_1(y), dim=1))
+
+
+def _crowd_photo(album_dir: Path, tmp_path: Path, side: float) -> tuple[Path, list[tuple[float, ...]]]:
+    """A 2400x1600 JPEG with 12 faces of shorter side ``side`` px pasted on a plain textured
+    background (faces cut from a real photo); the pasted boxes."""
+    from PIL import Image
+
+    from albumsum.core.faces import MTCNNDetector, select
+    from bench.crowd import cut_faces, paste_face
+
+    photo = album_dir / "face_recognition__examples_biden.jpg"
+    detector = MTCNNDetector(min_face_px=60)
+    boxes = [f.box for f in select(detector.detect([read_photo(photo, max_side=None).image])[0], min_score=0.99)]
+    (patch,) = cut_faces([Image.open(photo).convert("RGB")], [boxes[:1]])
+    rng = np.random.default_rng(0)
+    noise = rng.integers(90, 160, (100, 150, 3), np.uint8)
+    scene = Image.fromarray(noise).resize((2400, 1600), Image.BICUBIC)
+    pasted = [paste_face(scene, patch, side, (300 + 360 * i, 500 + 500 * j)) for i in range(6) for j in range(2)]
+    path = tmp_path / "crowd.jpg"
+    scene.save(path, quality=92)
+    return path, pasted
+
+
+def _found(faces, pasted) -> int:
+    return sum(any(box_iou(np.array(b), np.array(f.box)) >= 0.5 for f in faces) for b in pasted)
+
+
+def test_small_faces_in_a_large_photo_are_found_in_original_pixels(album_dir: Path, tmp_path: Path) -> None:
+    """22 px faces in a 2400x1600 photo read at 1024 px: 9.4 px in the detection-size copy, under
+    MTCNN's 12 px window, so detecting on that copy misses them; the detector decodes the photo
+    again at full resolution and finds them, with boxes in original pixels."""
+    from dataclasses import replace
+
+    from albumsum.core.faces import MTCNNDetector, select
+
+    path, pasted = _crowd_photo(album_dir, tmp_path, 22.0)
+    image = read_photo(path, max_side=1024).image
+    assert image.scale < 0.5 and image.data is not None
+    detector = MTCNNDetector(min_face_px=20)
+    on_the_copy = select(detector.detect([replace(image, data=None)])[0])
+    at_full_size = select(detector.detect([image])[0])
+    assert _found(on_the_copy, pasted) <= 2
+    assert _found(at_full_size, pasted) >= 11, [f.box for f in at_full_size]
+
+
+def test_each_photo_of_a_batch_has_its_own_minimum_size(album_dir: Path, tmp_path: Path) -> None:
+    """One call, two photos: the minimum face size of each is its own (photos read at different
+    scales map the same minimum in original pixels to different sizes)."""
+    from albumsum.core.faces import Face, select
+
+    path, pasted = _crowd_photo(album_dir, tmp_path, 22.0)
+    rgb = read_photo(path, max_side=None).image.rgb
+    nets = MTCNNNets.load(mtcnn_weights_dir())
+    (b20, p20), (b60, p60) = detect_faces(nets, [rgb, rgb], [20, 60])
+
+    def faces(boxes, points):
+        return select([Face(tuple(b[:4]), p, float(b[4])) for b, p in zip(boxes, points, strict=True)])
+
+    assert _found(faces(b20, p20), pasted) >= 11 and _found(faces(b60, p60), pasted) <= 2
+    with pytest.raises(ValueError, match="minimum sizes"):
+        detect_faces(nets, [rgb, rgb], [20])
