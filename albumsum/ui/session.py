@@ -92,6 +92,8 @@ class AlbumSession(QObject):
 
     def close(self) -> None:
         self._closed = True
+        if self._handle is not None:
+            self._handle.cancel()  # a read still waiting for a thread is dropped
         if self.watcher is not None:
             self.watcher.stop()
         self.thumbs.close()
