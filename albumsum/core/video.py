@@ -136,6 +136,29 @@ def _walk(
             yield frame, position, scene, False
 
 
+def frame_at(path: Path, position: float, max_side: int | None = None) -> np.ndarray:
+    """The frame shown ``position`` seconds into the video, RGB uint8 [H, W, 3] (the last frame
+    when the video is shorter)."""
+    import av
+
+    try:
+        with av.open(str(path), mode="r") as container:
+            stream = container.streams.video[0]
+            start = None
+            last = None
+            for frame in container.decode(stream):
+                t = float(frame.time) if frame.time is not None else 0.0
+                start = t if start is None else start
+                last = frame
+                if t - start >= position - 1e-3:
+                    break
+            if last is None:
+                raise VideoError("the video has no frame that can be decoded")
+            return _rgb(last, max_side)
+    except (av.FFmpegError, IndexError, OSError) as exc:
+        raise VideoError(f"cannot read video: {_reason(exc)}") from exc
+
+
 def _rgb(frame: Any, max_side: int | None) -> np.ndarray:
     w, h = frame.width, frame.height
     if max_side and max(w, h) > max_side:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 
 from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
+from albumsum.core.export import clock_text
 from albumsum.ui.jobs import load_photo
 from albumsum.ui.models import emotion_colour, to_qimage
 from albumsum.ui.workers import BROWSE, Handle, Runner
@@ -181,13 +182,7 @@ class DetailsPanel(QWidget):
         if row >= len(faces) or int(faces.ids[row]) != face_id:
             return
         self.face_id = face_id
-        group, rank = self.data.group_of.get(face_id, (None, -1))
-        emotion = int(faces.emotions[row])
-        sub = group.subclass if group is not None else int(faces.subclasses[row])
-        size = len(group) if group is not None else 0
-        self.caption.setText(
-            f"{EMOTIONS[emotion].capitalize()}, sub-class {sub} (rank {rank + 1} of {size})\n{faces.paths[row]}"
-        )
+        self.caption.setText(face_caption(self.data, face_id))
         self.chart.set_values(faces.posteriors[row])
         self._enable(True)
         self.photo.set_message("Loading the photo…")
@@ -197,7 +192,7 @@ class DetailsPanel(QWidget):
         assert path is not None
         self._job = self.runner.start(
             "photo",
-            load_photo(path),
+            load_photo(path, position=None if np.isnan(faces.positions[row]) else float(faces.positions[row])),
             on_result=lambda r, f=face_id: self._photo_loaded(f, r),
             on_error=self._failed,
             priority=BROWSE,
@@ -229,3 +224,27 @@ class DetailsPanel(QWidget):
         path = self.path()
         if path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))):
             self.problem.emit(f"No file manager opened {path.parent}")
+
+
+def face_caption(data: AlbumData, face_id: int) -> str:
+    """In words: the face's emotion and group (numbered as the grids are), how typical of the group
+    it is, whether the user set its emotion, and its photo (or video and time)."""
+    faces = data.faces
+    row = faces.row(face_id)
+    emotion = int(faces.emotions[row])
+    group, rank = data.group_of.get(face_id, (None, -1))
+    where = f"{EMOTIONS[emotion].capitalize()}"
+    if group is not None:
+        number = [g for g in data.groups if g.emotion == emotion].index(group) + 1
+        typical = "the most typical" if rank == 0 else f"the {_ordinal(rank + 1)} most typical"
+        where += f", group {number}: {typical} of its {len(group)} faces"
+    if faces.corrected[row]:
+        where += " (emotion set by you)"
+    position = faces.positions[row]
+    source = faces.paths[row] if np.isnan(position) else f"{faces.paths[row]} at {clock_text(float(position))}"
+    return f"{where}\n{source}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

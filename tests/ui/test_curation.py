@@ -55,3 +55,32 @@ def test_s_opens_the_faces_most_like_the_selected_one(qtbot, window: MainWindow,
     assert ids == [f for f, _ in window.session.album.similar(face, 24, window.data)] and face not in ids
     assert len(ids) == 6
     dialog.close()
+
+
+def test_a_video_face_shows_its_frame_and_time(qtbot, tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from tests.core.helpers import write_photo
+    from tests.core.test_video import write_clip
+    from tests.ui.conftest import make_context
+
+    album = tmp_path / "clips"
+    album.mkdir()
+    frames = []
+    for i, light in enumerate((0.5, 1.0, 1.5)):
+        rgb = np.asarray(Image.open(write_photo(tmp_path / f"f{i}.jpg", seed=i, size=(640, 480))).convert("RGB"))
+        frames.append(np.clip(rgb * light, 0, 255).astype(np.uint8))
+    write_clip(album / "clip.mp4", frames)
+    window = MainWindow(make_context(tmp_path))
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.indexingFinished, timeout=WAIT):
+        window.open_album(album)
+    qtbot.waitUntil(lambda: window.data is not None and len(window.data.faces) == 3, timeout=WAIT)
+    faces = window.data.faces
+    last = int(faces.ids[int(np.argmax(faces.positions))])
+    window.details.show_face(last)
+    assert "clip.mp4 at 0:0" in window.details.caption.text()
+    qtbot.waitUntil(lambda: window.details.photo.image is not None, timeout=WAIT)
+    assert window.details.photo.size_px == (640, 480)
+    window.close()
