@@ -6,7 +6,7 @@ import gc
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from albumsum import __version__
@@ -54,12 +54,23 @@ def run_app(folder: Path | None = None, db: Path | None = None, model: Path | No
     app.setApplicationName("albumsum")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("albumsum")
-    preload()
     pool = QThreadPool()
     pool.setMaxThreadCount(4)  # indexing, index reads, thumbnails, photos/exports: the GUI thread stays free
     ctx = AppContext.create(pool=pool, pipeline=ModelPipeline(model))
     window = MainWindow(ctx)
     window.show()
+    window.statusBar().showMessage("Loading the face model…")
+    QTimer.singleShot(STARTUP_PAINT_MS, lambda: _after_first_paint(window, folder, db))
+    return app.exec()
+
+
+STARTUP_PAINT_MS = 100  # the window paints before the face model's libraries are loaded
+
+
+def _after_first_paint(window: MainWindow, folder: Path | None, db: Path | None) -> None:
+    """Load the pipeline's libraries (seconds: torch, scikit-learn) once the window is on screen,
+    then open the folder asked for."""
+    preload()
+    window.statusBar().showMessage("Ready", 3000)
     if folder is not None:
         window.open_album(folder, db)
-    return app.exec()
