@@ -251,8 +251,9 @@ def _index_once(album: Album, args: argparse.Namespace, stop: StopFlag) -> None:
         for p in album.index(should_stop=stop):
             if p.phase != LOADING.phase:
                 last = p
-                bar.label, bar.unit = ("indexing", "photos") if p.phase == "index" else ("new model", "faces")
-                bar.show(p.done, p.total, p.elapsed, faces=p.faces, unreadable=p.errors)
+                bar.label, bar.unit = ("indexing", "files") if p.phase == "index" else ("new model", "faces")
+                video = {"video": f"{p.video_done:.0f}/{p.video_total:.0f} s"} if p.video_total else {}
+                bar.show(p.done, p.total, p.elapsed, faces=p.faces, unreadable=p.errors, **video)
     except (CheckpointError, IndexBusy) as exc:
         raise CliError(str(exc)) from exc
     finally:

@@ -28,7 +28,7 @@ from albumsum.core.images import DEFAULT_MAX_PIXELS, Decoded, ReadResult, decode
 from albumsum.core.index import FaceRecord, IndexWriter, PhotoRow, model_identity
 from albumsum.core.listing import list_album
 from albumsum.core.quality import face_quality
-from albumsum.core.video import VideoError, faces_in_video, is_video
+from albumsum.core.video import VideoError, faces_in_video, is_video, video_duration
 from albumsum.core.workers import prefetch
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,9 @@ class IndexSettings:
 
 @dataclass(frozen=True)
 class IndexProgress:
-    """``phase`` is ``"index"`` (photos) or ``"embed"`` (stored faces re-embedded); ``done`` of
-    ``total`` in that phase; running totals of faces found and unreadable photos."""
+    """``phase`` is ``"index"`` (photos and videos) or ``"embed"`` (stored faces re-embedded);
+    ``done`` of ``total`` files in that phase; running totals of faces found and unreadable files;
+    seconds of video read so far of those to read (``video_done`` of ``video_total``)."""
 
     phase: str
     done: int
@@ -71,6 +72,8 @@ class IndexProgress:
     errors: int
     path: str | None = None
     elapsed: float = 0.0
+    video_done: float = 0.0
+    video_total: float = 0.0
 
 
 @dataclass
@@ -283,6 +286,8 @@ def index_album(
         if _changed(known.get(rel), st, settings.retry_errors) or (rel in known and known[rel].hash in recut)
     ]
     faces_found = 0
+    video_seconds = {rel: _duration(root / rel) for rel in todo if is_video(root / rel)}
+    video_total, video_done = sum(video_seconds.values()), 0.0
     todo_set = set(todo)
     kept_errors = [r for r, row in known.items() if row.status == "error" and r in listing.files and r not in todo_set]
     errors = len(listing.errors) + len(kept_errors)
@@ -304,13 +309,23 @@ def index_album(
             errors += failed
             if len(pending.rows) >= settings.photos_per_commit:
                 writer.flush(pending)
-            yield IndexProgress("index", done, len(todo), faces_found, errors, rel, time.monotonic() - start)
+            video_done += video_seconds.get(rel, 0.0)
+            yield IndexProgress(
+                "index", done, len(todo), faces_found, errors, rel, time.monotonic() - start, video_done, video_total
+            )
     finally:
         writer.flush(pending)
         with store.batch():
             store.prune_contents()
     if not should_stop():
         yield from reembed(store, embedder, should_stop)
+
+
+def _duration(path: Path) -> float:
+    try:
+        return video_duration(path)
+    except VideoError:
+        return 0.0  # reported when the video is read
 
 
 def fill_quality(store: IndexWriter) -> int:

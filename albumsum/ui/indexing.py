@@ -20,8 +20,10 @@ def describe(p: IndexProgress) -> str:
     rate, eta = rate_and_eta(p.done, p.total, p.elapsed)
     if p.phase == "embed":
         return f"Updating {p.done}/{p.total} faces for the new model · ETA {clock(eta)}"
+    video = f" · {p.video_done:.0f}/{p.video_total:.0f} s of video" if p.video_total else ""
     return (
-        f"{p.done}/{p.total} photos · {rate:.1f} photos/s · {p.faces} faces · {p.errors} unreadable · ETA {clock(eta)}"
+        f"{p.done}/{p.total} files{video} · {rate:.1f} files/s · {p.faces} faces · {p.errors} unreadable"
+        f" · ETA {clock(eta)}"
     )
 
 

@@ -37,7 +37,10 @@ def test_a_clip_of_three_scenes_indexes_one_face_a_scene_with_its_position(tmp_p
     digest = hashlib.sha256(clip.read_bytes()).hexdigest()
     (album / "broken.mov").write_bytes(b"\x00\x00\x00\x18ftypqt  " + b"garbage" * 100)
     with IndexWriter(tmp_path / "index.sqlite", album) as store:
-        run_to_end(index_album(album, store, FakeDetector(), make_embedder(), IndexSettings(min_face=5, workers=1)))
+        records = list(index_album(album, store, FakeDetector(), make_embedder(), IndexSettings(min_face=5, workers=1)))
+        read = [r for r in records if r.phase == "index"]
+        assert read[-1].video_total == pytest.approx(6.0, abs=0.2)  # progress counts video seconds
+        assert read[-1].video_done == read[-1].video_total and read[0].video_done < read[-1].video_done
         faces = store.faces()
         assert faces.paths == ["clip.mp4"] * 3  # one face per scene: the fake detector sees one a frame
         assert sorted((faces.positions // 2).tolist()) == [0.0, 1.0, 2.0]  # one face from each 2 s scene
