@@ -7,6 +7,7 @@ albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detec
 albumsum-train embed --checkpoint C --data D.npz --out E.npz
 albumsum-train report --checkpoint C [C ...] --data D.npz --out DIR [--label L ...]
 albumsum-train prepare ferplus|fer2013|folders ... --out D.npz
+albumsum-train gpu-budget --data DIR --out DIR [--budget 480] [--runs fine,stock]
 albumsum-train recrop --checkpoint C --data D.npz [--n 300] [--skip 0] [--out R.json] [--detections D.npz]
 """
 
@@ -44,6 +45,12 @@ def _cmd_subclasses(args: argparse.Namespace, extra: list[str]) -> int:
 
     print(refit_checkpoint(args.checkpoint, args.out, args.space, args.components, args.min_size))
     return 0
+
+
+def _cmd_gpu_budget(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.gpu_budget import main as gpu_budget
+
+    return gpu_budget(extra)
 
 
 def _cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
@@ -125,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="a checkpoint trained on emotions (level 1)")
     p.add_argument("--config", help="a .toml or .json file of settings, applied before --key=value")
     p.set_defaults(func=_cmd_subspaces, takes_extra=True)
+
+    p = sub.add_parser(
+        "gpu-budget",
+        add_help=False,
+        help="train candidate networks on a lent GPU within a time budget (options: gpu-budget --help)",
+    )
+    p.set_defaults(func=_cmd_gpu_budget, takes_extra=True)
 
     p = sub.add_parser("subclasses", help="refit a checkpoint's sub-class mixtures on its stored training embeddings")
     p.add_argument("--checkpoint", required=True, help="model checkpoint (.pt)")
