@@ -105,7 +105,7 @@ def run_pipeline(album: Path, files: list[Path], args: argparse.Namespace) -> di
     if args.device == "cpu" and not args.threads:
         torch.set_num_threads(cpu_threads_for(args.workers))  # as the CLI does
     embedder = make_embedder(args.model, args.device)
-    detector = MTCNNDetector(device=args.device, min_face_px=20)
+    detector = MTCNNDetector(device=args.device, min_face_px=20, detect_scale=args.detect_scale)
     with tempfile.TemporaryDirectory() as tmp:
         album = _limited(album, files, Path(tmp))
         with IndexWriter(Path(tmp) / "bench.sqlite", album) as store:
@@ -199,6 +199,8 @@ def measure(mode: str, album: Path, args: argparse.Namespace, limit: int = 0) ->
             args.device,
             "--workers",
             str(args.workers),
+            "--detect-scale",
+            str(args.detect_scale),
             "--threads",
             str(args.naive_threads if mode == "naive" and args.naive_threads else args.threads),
         ]
@@ -444,6 +446,12 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--naive-threads", type=int, default=0, help="torch threads of the naive child (0: --threads)")
+    p.add_argument(
+        "--detect-scale",
+        type=float,
+        default=1.0,
+        help="the pipeline's detection scale (MTCNNDetector.detect_scale; 0: on the 1024 px copy, as before issue 14)",
+    )
     p.add_argument("--profile", action="store_true", help="where a photo's time goes (shared and crowd albums)")
     p.add_argument("--summary-faces", type=int, default=100_000)
     p.add_argument("--child", choices=tuple(MODES), help=argparse.SUPPRESS)
