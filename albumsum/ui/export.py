@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QImageReader, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QMarginsF, QObject, QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont, QImageReader, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from albumsum.core.album import Album, ExportPlan
 from albumsum.core.emotions import EMOTIONS
@@ -53,7 +54,7 @@ def _draw_photo(painter: QPainter, path: Path, box: QRectF) -> None:
     reader.setAutoTransform(True)  # EXIF orientation, as the index saw it
     size = reader.size()
     if size.isValid():
-        size.scale(int(box.width() * 2), int(box.height() * 2), Qt.AspectRatioMode.KeepAspectRatio)
+        size.scale(int(box.width()), int(box.height()), Qt.AspectRatioMode.KeepAspectRatio)  # 150 dpi on the page
         reader.setScaledSize(size)
     image = reader.read()
     if image.isNull():
@@ -93,6 +94,7 @@ class Exporter(QObject):
     def __init__(self, runner: Runner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.done_box: QMessageBox | None = None
 
     def start(self, album: Album, dest: Path, kinds: tuple[str, ...], photos: int) -> Handle:
         self.message.emit(f"Exporting to {dest}…")
@@ -109,3 +111,19 @@ class Exporter(QObject):
         names = [p.relative_to(where).as_posix() for p in written]  # "photos/index.html", not a second "index.html"
         self.message.emit(f"Exported {', '.join(names)} to {where}")
         self.exported.emit(written)
+        parent = self.parent()
+        if written and isinstance(parent, QWidget):
+            self.done_box = self._done_box(parent, written, where)
+
+    @staticmethod
+    def _done_box(parent: QWidget, written: list[Path], where: Path) -> QMessageBox:
+        """Say where the export is, with a button that opens it (the page when there is one)."""
+        page = next((p for p in written if p.name == "index.html"), None)
+        target = page or where
+        box = QMessageBox(QMessageBox.Icon.Information, "Export finished", f"The export is in {where}.", parent=parent)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        open_button = box.addButton("Open", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))))
+        box.open()
+        return box

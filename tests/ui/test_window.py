@@ -133,6 +133,10 @@ def test_export_writes_every_kind(qtbot, window: MainWindow, album: Path, tmp_pa
     assert (dest / "summary.pdf").read_bytes().startswith(b"%PDF")
     assert len(list((dest / "photos").glob("*.jpg"))) == 4
     assert window.ctx.settings.summary_size == 4
+    box = window.exporter.done_box  # "Open" when done
+    assert box is not None and box.isVisible() and str(dest) in box.text()
+    assert [b.text() for b in box.buttons() if b.text() == "Open"] == ["Open"]
+    box.close()
 
 
 def test_album_subclasses_switch_reloads_the_groups(qtbot, tmp_path: Path, album: Path) -> None:
