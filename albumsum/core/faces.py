@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 THUMB_SIZE = 160  # colour thumbnail side, same framing as the crop: sharp in an 80 px grid cell at 2x
 MIN_DETECT_FACE = 12  # MTCNN's smallest useful face, pixels of the detection image
+SECOND_PASS_NEAR = 2.0  # a face within this factor of the first pass's smallest asks for a second pass
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,12 +96,34 @@ class MTCNNDetector:
         return decode(image.data, max_side=side)
 
     def detect(self, images: Sequence[Decoded]) -> list[list[Face]]:
+        """Faces of each photo. A photo given at detection size is searched there first; it is
+        decoded again at ``detect_scale`` and searched again only when that first pass may have
+        missed faces: it found none, or found one within :data:`SECOND_PASS_NEAR` times the smallest
+        face the first pass can see (a crowd or a group, where smaller faces are likely). A portrait
+        or a photo of a few large faces is done in the first pass, at a fraction of the cost (a
+        12 MP phone photo searched at full resolution for 20 px faces takes seconds)."""
         if not images:
             return []
-        sharp = [self.detection_image(im) for im in images]
-        mins = [max(MIN_DETECT_FACE, self.min_face_px * im.scale) for im in sharp]
-        found = self.nets.detect(images=[im.rgb for im in sharp], min_size=mins)
-        return [_faces_from(b, pt, im.scale) for (b, pt), im in zip(found, sharp, strict=True)]
+        found = self._detect(list(images))
+        again = [i for i, (im, faces) in enumerate(zip(images, found, strict=True)) if self._may_miss(im, faces)]
+        if again:
+            for i, faces in zip(again, self._detect([self.detection_image(images[i]) for i in again]), strict=True):
+                found[i] = faces
+        return found
+
+    def _detect(self, images: list[Decoded]) -> list[list[Face]]:
+        mins = [max(MIN_DETECT_FACE, self.min_face_px * im.scale) for im in images]
+        found = self.nets.detect(images=[im.rgb for im in images], min_size=mins)
+        return [_faces_from(b, pt, im.scale) for (b, pt), im in zip(found, images, strict=True)]
+
+    def _may_miss(self, image: Decoded, faces: list[Face]) -> bool:
+        """Whether a face of at least ``min_face_px`` may have been too small for the first pass."""
+        if image.data is None or image.scale >= self.detect_scale * 0.99:
+            return False  # the first pass already ran at the detection scale
+        smallest_seen = MIN_DETECT_FACE / image.scale  # original pixels
+        if smallest_seen <= self.min_face_px:
+            return False
+        return not faces or min(f.short_side for f in faces) < SECOND_PASS_NEAR * smallest_seen
 
 
 def _faces_from(boxes: np.ndarray, points: np.ndarray, scale: float) -> list[Face]:

@@ -110,6 +110,7 @@ def _crowd_photo(album_dir: Path, tmp_path: Path, side: float) -> tuple[Path, li
     photo = album_dir / "face_recognition__examples_biden.jpg"
     detector = MTCNNDetector(min_face_px=60)
     boxes = [f.box for f in select(detector.detect([read_photo(photo, max_side=None).image])[0], min_score=0.99)]
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (patch,) = cut_faces([Image.open(photo).convert("RGB")], [boxes[:1]])
     rng = np.random.default_rng(0)
     noise = rng.integers(90, 160, (100, 150, 3), np.uint8)
@@ -158,3 +159,28 @@ def test_each_photo_of_a_batch_has_its_own_minimum_size(album_dir: Path, tmp_pat
     assert _found(faces(b20, p20), pasted) >= 11 and _found(faces(b60, p60), pasted) <= 2
     with pytest.raises(ValueError, match="minimum sizes"):
         detect_faces(nets, [rgb, rgb], [20])
+
+
+def test_a_photo_of_large_faces_is_searched_once_and_a_crowd_twice(album_dir: Path, tmp_path: Path) -> None:
+    """The second, full-resolution pass runs only where the first may have missed faces: a
+    2400x1600 photo of 200 px faces is done at detection size; the same photo with 22 px faces,
+    and one with no face found, are searched again."""
+    from albumsum.core.faces import MTCNNDetector, select
+
+    detector = MTCNNDetector(min_face_px=20)
+    calls: list[list[tuple[int, int]]] = []
+    detect = detector.nets.detect
+
+    def counting(images, min_size):
+        calls.append([im.shape[:2] for im in images])
+        return detect(images=images, min_size=min_size)
+
+    object.__setattr__(detector.nets, "detect", counting)  # count the calls (the nets record is frozen)
+    big_path, big = _crowd_photo(album_dir, tmp_path / "big", 200.0)
+    small_path, small = _crowd_photo(album_dir, tmp_path / "small", 22.0)
+    big_image = read_photo(big_path, max_side=1024).image
+    found = select(detector.detect([big_image])[0])
+    assert _found(found, big) >= 11 and len(calls) == 1  # one pass, at detection size
+    calls.clear()
+    assert _found(select(detector.detect([read_photo(small_path, max_side=1024).image])[0]), small) >= 11
+    assert len(calls) == 2 and calls[1][0] == (1600, 2400)  # the second pass at full resolution
