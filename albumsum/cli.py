@@ -88,7 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="threads that decode and detect photos")
     p.add_argument("--min-score", type=float, help="face detection probability to keep a face (default: settings, 0.9)")
     p.add_argument("--min-face", type=float, help="smallest face kept, px, shorter box side (default: settings, 20)")
-    p.add_argument("--detect-side", type=int, default=1024, help="longest side of the image given to the detector")
+    p.add_argument(
+        "--detect-side",
+        type=int,
+        default=1024,
+        help="longest side of the image searched first (small faces: a second pass at full resolution)",
+    )
     p.add_argument("--retry-errors", action="store_true", help="read unreadable photos again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
