@@ -125,6 +125,15 @@ class ExportPlan:
         return not (self.html or self.contact_sheet or self.summary or self.csv)
 
 
+def visible(faces: AlbumFaces, min_quality: float) -> AlbumFaces:
+    """The faces of at least ``min_quality`` (the setting "Hide faces below quality"; faces stored
+    without a quality are kept)."""
+    if min_quality <= 0 or not len(faces):
+        return faces
+    rows = np.flatnonzero(~(np.asarray(faces.qualities) < min_quality))
+    return faces if len(rows) == len(faces) else faces.take(rows)
+
+
 @dataclass
 class Album:
     """A photo folder and its index under the given settings (see the module docstring).
@@ -181,17 +190,17 @@ class Album:
         if not self.is_indexed():
             return None
         s = self.settings
-        grouping = (s.subclass_source, s.max_subclasses, self.seed)
+        grouping = (s.subclass_source, s.max_subclasses, self.seed, s.min_quality)
         with IndexReader(self.index_path) as index, index.consistent():
             revision, counts = index.revision(), index.counts()
-            if previous is not None and previous.revision == revision:
+            if previous is not None and previous.revision == revision and previous.grouping[3:] == grouping[3:]:
                 last = int(previous.faces.ids[-1]) if len(previous.faces) else 0
-                added = index.faces(after=last)
+                added = visible(index.faces(after=last), s.min_quality)
                 if not len(added) and counts == previous.counts and grouping == previous.grouping:
                     return previous
                 faces = AlbumFaces.concat(previous.faces, added)
             else:
-                faces = index.faces()
+                faces = visible(index.faces(), s.min_quality)
             errors = index.errors()
         groups = album_groups(faces, s.subclass_source, s.max_subclasses, self.seed)
         return AlbumData(faces, groups, counts, errors, revision, grouping)

@@ -29,6 +29,7 @@ WAL journal; one writer; the caller batches commits through :meth:`IndexWriter.b
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -172,6 +173,16 @@ class AlbumFaces:
         flat = np.zeros((0, 0), np.float32)
         return cls(z, [], [], flat, flat, z, z, np.zeros(0), np.zeros((0, 4)))
 
+    def take(self, rows: np.ndarray) -> AlbumFaces:
+        """The faces at ``rows`` (in that order)."""
+        rows = np.asarray(rows, np.int64)
+        return AlbumFaces(
+            self.ids[rows],
+            [self.hashes[r] for r in rows],
+            [self.paths[r] for r in rows],
+            *(np.asarray(a)[rows] for a in _arrays(self)),
+        )
+
     @classmethod
     def concat(cls, a: AlbumFaces, b: AlbumFaces) -> AlbumFaces:
         """``a`` then ``b`` (``b``'s ids all above ``a``'s)."""
@@ -308,21 +319,8 @@ class _Index:
         if not found:
             return faces
         keep, emotions, subclasses, corrected = corrections.apply(faces.emotions, faces.subclasses, found)
-        rows = np.flatnonzero(keep)
-        return AlbumFaces(
-            faces.ids[rows],
-            [faces.hashes[r] for r in rows],
-            [faces.paths[r] for r in rows],
-            faces.embeddings[rows],
-            faces.posteriors[rows],
-            emotions[rows],
-            subclasses[rows],
-            faces.scores[rows],
-            faces.boxes[rows],
-            faces.qualities[rows],
-            faces.positions[rows],
-            corrected[rows],
-        )
+        fixed = dataclasses.replace(faces, emotions=emotions, subclasses=subclasses, corrected=corrected)
+        return fixed.take(np.flatnonzero(keep))
 
     def face_details(self, face_ids: Sequence[int]) -> dict[int, StoredFace]:
         """What is stored of the given faces beyond :meth:`faces`: crop, thumbnail, landmarks, models."""

@@ -54,6 +54,13 @@ class Settings:
     )
     max_subclasses: int = setting(4, "Most album sub-classes", lo=1, hi=8, help="per emotion, when fitted here")
     summary_size: int = setting(12, "Summary photos", lo=1, hi=500, help="photos in the album summary")
+    min_quality: float = setting(
+        0.0,
+        "Hide faces below quality",
+        lo=0.0,
+        hi=1.0,
+        help="0 shows every face; faces of lower quality (small, blurred, dark, turned) are left out",
+    )
     thumb_size: int = setting(80, "Thumbnail size", lo=48, hi=160, unit="px")
     projection: str = setting("pca", "Map projection", choices=("pca", "tsne"))
     index_location: str = setting("", "Index folder", kind="folder", help="empty: the user data folder")

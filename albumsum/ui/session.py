@@ -86,7 +86,11 @@ class AlbumSession(QObject):
         old, self.album.settings = self.album.settings, new
         if new.index_location != old.index_location:
             return True
-        if (new.subclass_source, new.max_subclasses) != (old.subclass_source, old.max_subclasses):
+        if (new.subclass_source, new.max_subclasses, new.min_quality) != (
+            old.subclass_source,
+            old.max_subclasses,
+            old.min_quality,
+        ):
             self.reload()
         return False
 

@@ -108,3 +108,21 @@ def test_similar_lists_the_nearest_faces_without_the_query(indexed, capsys) -> N
     assert cli.main(["similar", str(album), "--db", str(db), "--face", str(query), "--json"]) == 0
     assert [r["face"] for r in json.loads(capsys.readouterr().out)["similar"]] == expected[1:]  # not a face: left out
     assert cli.main(["similar", str(album), "--db", str(db), "--face", "999"]) != 0
+
+
+def test_hiding_faces_below_a_quality_leaves_them_out_and_back_in(indexed) -> None:
+    import dataclasses
+
+    from albumsum.core.album import Album
+    from albumsum.core.settings import Settings
+
+    album_dir, db = indexed
+    album = Album(album_dir, Settings(), db=db)
+    everything = album.snapshot()
+    qualities = np.sort(everything.faces.qualities)
+    assert len(qualities) == 3 and qualities[0] < qualities[-1]
+    album.settings = dataclasses.replace(album.settings, min_quality=float(qualities[-1]))
+    strict = album.snapshot(everything)  # a new threshold reads the index again
+    assert len(strict.faces) == 1 and sum(len(g) for g in strict.groups) == 1
+    album.settings = dataclasses.replace(album.settings, min_quality=0.0)
+    assert len(album.snapshot(strict).faces) == 3
