@@ -51,7 +51,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from albumsum.core.faces import Face, MTCNNDetector, align_crop, select  # noqa: E402
+from albumsum.core.faces import Face, MTCNNDetector, align_crop, box_iou, select  # noqa: E402
 from albumsum.core.images import IMAGE_EXTENSIONS, read_photo  # noqa: E402
 from albumsum.core.index import IndexReader, IndexWriter  # noqa: E402
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end  # noqa: E402
@@ -377,21 +377,13 @@ def time_summarize(n_faces: int) -> dict:
 
 
 # -- report ------------------------------------------------------------------------------------------
-def iou(a: list[float], b: list[float]) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def recall(naive: dict, pipeline: dict) -> tuple[int, int, list[str]]:
     found, total, missed = 0, 0, []
     for path, ref in naive["boxes"].items():
         mine = pipeline["boxes"].get(path, [])
         for box in ref:
             total += 1
-            if any(iou(box, m) >= 0.5 for m in mine):
+            if len(mine) and box_iou(box, np.asarray(mine)).max() >= 0.5:
                 found += 1
             else:
                 side = min(box[2] - box[0], box[3] - box[1])

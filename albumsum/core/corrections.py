@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from albumsum.core.emotions import EMOTIONS
+from albumsum.core.faces import box_iou
 
 MATCH_IOU = 0.5
 KINDS = ("not_face", "emotion")
@@ -40,18 +41,6 @@ class Correction:
             raise ValueError(f"unknown emotion {self.value!r}; expected one of {', '.join(EMOTIONS)}")
 
 
-def box_iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box of ``a`` [N, 4] with every box of ``b`` [M, 4] -> [N, M]."""
-    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
-    w = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    h = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = w * h
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
-
-
 def match(
     hashes: Sequence[str], paths: Sequence[str], boxes: np.ndarray, corrections: Sequence[Correction]
 ) -> dict[int, list[Correction]]:
@@ -67,7 +56,7 @@ def match(
         rows = rows_of.get(c.hash) or (rows_at.get(c.path) if c.path else None)
         if not rows:
             continue
-        iou = box_iou_matrix(np.asarray(boxes)[rows], np.asarray(c.box))[:, 0]
+        iou = box_iou(np.asarray(boxes)[rows], np.asarray(c.box))[:, 0]
         best = int(np.argmax(iou))
         if iou[best] >= MATCH_IOU:
             out.setdefault(rows[best], []).append(c)

@@ -145,6 +145,19 @@ def _faces_from(boxes: np.ndarray, points: np.ndarray, scale: float) -> list[Fac
     return faces
 
 
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of every box of ``a`` [N, 4] with every box of ``b`` [M, 4]
+    (x0, y0, x1, y1) -> [N, M]; one box may be given as [4]."""
+    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
+    w = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    h = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = w * h
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
 def best_face(faces: Sequence[Face]) -> Face:
     """The most probable of a frame's faces (a labelled frame has one face)."""
     return max(faces, key=lambda f: f.score)

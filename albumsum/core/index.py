@@ -45,6 +45,7 @@ import numpy as np
 
 from albumsum.core import corrections
 from albumsum.core.corrections import Correction
+from albumsum.core.faces import box_iou
 
 log = logging.getLogger(__name__)
 
@@ -555,7 +556,7 @@ class IndexWriter(_Index):
             r[0]
             for r in rows
             if (kind is None or r[5] == kind)
-            and corrections.box_iou_matrix(np.asarray(box), np.asarray(r[1:5]))[0, 0] >= corrections.MATCH_IOU
+            and box_iou(np.asarray(box), np.asarray(r[1:5]))[0, 0] >= corrections.MATCH_IOU
         ]
         self._conn.executemany("DELETE FROM corrections WHERE rowid = ?", [(r,) for r in mine])
         return len(mine)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from albumsum.core.faces import Face
+from albumsum.core.faces import Face, box_iou
 from albumsum.core.images import Decoded
 from albumsum.core.quality import face_quality
 
@@ -179,14 +179,6 @@ class Sighting:
     quality: float
 
 
-def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def link_tracks(
     sightings: Sequence[Sighting], min_iou: float = 0.3, near: float = 1.0, max_gap: int = 2
 ) -> list[list[int]]:
@@ -210,7 +202,7 @@ def link_tracks(
         for i in here:
             for t in open_tracks:
                 last = sightings[t[-1]]
-                iou = box_iou(sightings[i].box, last.box)
+                iou = float(box_iou(sightings[i].box, last.box)[0, 0])
                 close = float(np.linalg.norm(sightings[i].embedding - last.embedding)) <= near
                 if iou >= min_iou or (iou > 0 and close):
                     pairs.append((iou, i, id(t), t))

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from albumsum import cli
-from albumsum.core.corrections import Correction, box_iou_matrix, match
+from albumsum.core.corrections import Correction, match
 from albumsum.core.emotions import EMOTIONS
+from albumsum.core.faces import box_iou
 from albumsum.core.index import IndexReader, IndexWriter
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
 from tests.core.helpers import FakeDetector, make_embedder, write_photo
@@ -40,7 +41,7 @@ def indexed(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_iou_and_matching_by_content_then_by_path() -> None:
-    assert box_iou_matrix(np.array([0, 0, 10, 10]), np.array([[0, 0, 10, 10], [5, 0, 15, 10]])).tolist() == [
+    assert box_iou(np.array([0, 0, 10, 10]), np.array([[0, 0, 10, 10], [5, 0, 15, 10]])).tolist() == [
         [1.0, pytest.approx(1 / 3)]
     ]
     boxes = np.array([[0, 0, 10, 10], [20, 0, 30, 10], [0, 0, 10, 10]])
