@@ -26,7 +26,7 @@ from albumsum.core.video import is_video
 
 log = logging.getLogger(__name__)
 
-THUMBS_PER_ROW = 24  # faces shown per sub-class row of the HTML page
+THUMBS_PER_ROW = 24  # faces shown per group of the HTML page (the page says "24 of 117 faces")
 _CSS = (
     "body{font:14px system-ui,sans-serif;margin:1.5em;background:#fafafa;color:#222}"
     "h2{margin-top:1.5em;border-bottom:1px solid #ccc}"
@@ -40,13 +40,19 @@ SHARED_PHOTO_SIDE = 1600  # px, longest side of the photo copies in a shared HTM
 
 
 def write_html(
-    out_dir: Path, index: IndexReader, faces: AlbumFaces, groups: list[Group], album: Path, per_group: int = 0
+    out_dir: Path,
+    index: IndexReader,
+    faces: AlbumFaces,
+    groups: list[Group],
+    album: Path,
+    per_group: int = THUMBS_PER_ROW,
 ) -> Path:
     """``out_dir/index.html``, a page that can be zipped and shared: per emotion, per sub-class, the
     faces as inline thumbnails, best shots first (:func:`albumsum.core.summary.best_shots`), each
     linking to a copy of its photo in ``out_dir/photos/`` (JPEG, at most :data:`SHARED_PHOTO_SIDE`
     px; for a video, the face's own picture). Every link is relative and every file it refers to is
-    inside ``out_dir``. ``per_group`` > 0 shows that many faces a group and says "N of M"."""
+    inside ``out_dir``. A group shows its ``per_group`` best shots (0: all) and, when it has more,
+    says "N of M faces"."""
     order = {id(g): best_shots(g, faces) for g in groups}
     shown = {id(g): [int(g.face_ids[r]) for r in order[id(g)]][: per_group or None] for g in groups}
     thumbs = index.thumbnails([f for ids in shown.values() for f in ids])
