@@ -177,3 +177,18 @@ def test_a_second_writer_is_refused(indexed, tmp_path: Path, capsys) -> None:
     with writer_lock(db):
         code = cli.main(["index", str(album), "--db", str(db), "--model", str(model), "--device", "cpu", "--quiet"])
     assert code == cli.EXIT_FAILED and "another albumsum process" in capsys.readouterr().err
+
+
+def test_the_html_page_says_how_many_of_a_group_it_shows(indexed, tmp_path: Path) -> None:
+    from albumsum.core.export import write_html
+    from albumsum.core.index import IndexReader
+    from albumsum.core.summary import album_groups
+
+    album, db = indexed
+    with IndexReader(db) as index:
+        faces = index.faces()
+        groups = album_groups(faces)
+        page = write_html(tmp_path / "html", index, faces, groups, album, per_group=1).read_text(encoding="utf-8")
+    biggest = max(len(g) for g in groups)
+    assert biggest > 1 and f"1 of {biggest} faces" in page
+    assert page.count("<img") == len(groups)
