@@ -231,7 +231,7 @@ class Album:
         return written
 
     def similar(self, face_id: int, k: int = 12, data: AlbumData | None = None) -> list[tuple[int, float]]:
-        """ "More like this face": the ``k`` faces nearest to ``face_id`` in the embedding (the
+        """More like this face: the ``k`` faces nearest to ``face_id`` in the embedding (the
         expression-retrieval task of the SGM paper), as (face id, distance), nearest first, the
         face itself left out. Faces marked not a face are not searched."""
         data = data or self.snapshot()
