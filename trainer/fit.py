@@ -32,7 +32,16 @@ from trainer.evaluation import evaluate_embeddings
 from trainer.losses import build_loss
 from trainer.progress import Progress
 from trainer.samplers import ClassBalancedBatchSampler
-from trainer.state import Distributed, Run, atomic_save, lr_factor, make_optimizer, use_amp
+from trainer.state import (
+    Distributed,
+    Run,
+    atomic_save,
+    lr_factor,
+    make_optimizer,
+    mix_batch,
+    moving_average,
+    use_amp,
+)
 from trainer.subspaces import SubclassFit, fit_subclasses
 
 log = logging.getLogger(__name__)
@@ -147,6 +156,7 @@ class Trainer:
                 power=cfg.sampling_power,
             ),
             generator=torch.Generator().manual_seed(cfg.seed + self.world.rank),
+            ema=moving_average(net, cfg.ema_decay),
         )
         self.labels = torch.from_numpy(np.asarray(labels)).to(self.device)
         self.targets = torch.from_numpy(np.asarray(targets, dtype=np.float32)).to(self.device)
@@ -175,12 +185,16 @@ class Trainer:
             for group in run.optimizer.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg, run.step, total_steps, len(run.sampler))
             x, labels, targets = self._batch(index)
+            if cfg.mixup:
+                x, labels, targets = mix_batch(x, labels, targets, cfg.mixup, run.generator)
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
                 z = self.model(x)
             terms = run.loss.terms(z.float(), labels, targets)
             run.optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             run.optimizer.step()
+            if run.ema is not None:
+                run.ema.update_parameters(run.net)
             run.step += 1
             seen += len(index) * self.world.world
             for key, value in terms.items():
@@ -199,9 +213,9 @@ class Trainer:
 
     # --------------------------------------------------------------- evaluation
     def embed(self, images: np.ndarray, flip_tta: bool = True) -> np.ndarray:
-        self.run.net.eval()
+        net = self.run.eval_net.eval()
         return embed_crops(
-            self.run.net,
+            net,
             images,
             size=images.shape[1],
             mean=self.mean,
@@ -309,7 +323,7 @@ class Trainer:
     def checkpoint_payload(
         self, train_emb: np.ndarray, means: np.ndarray, priors: np.ndarray, subs: SubclassFit, metrics: dict[str, float]
     ) -> dict[str, Any]:
-        state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in self.run.net.state_dict().items()}
+        state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in self.run.eval_net.state_dict().items()}
         return {
             "model_args": model_args(self.config),
             "state_dict": state,

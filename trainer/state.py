@@ -109,9 +109,16 @@ class Run:
     generator: torch.Generator
     epoch: int = 0
     step: int = 0
+    ema: torch.optim.swa_utils.AveragedModel | None = None  # the weights' moving average, when asked for
+
+    @property
+    def eval_net(self) -> torch.nn.Module:
+        """The network to evaluate and ship: the moving average when there is one."""
+        return self.ema.module if self.ema is not None else self.net
 
     def state_dict(self) -> dict[str, Any]:
         return {
+            **({"ema": self.ema.state_dict()} if self.ema is not None else {}),
             "net": self.net.state_dict(),
             "loss": self.loss.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -123,11 +130,49 @@ class Run:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.net.load_state_dict(state["net"])
+        if self.ema is not None:
+            if "ema" not in state:
+                raise ValueError("the saved run has no moving average of its weights; resume it without ema_decay")
+            self.ema.load_state_dict(state["ema"])
         self.loss.load_state_dict(state["loss"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.sampler.load_state_dict(state["sampler"])
         self.generator.set_state(state["generator"])
         self.epoch, self.step = int(state["epoch"]), int(state["step"])
+
+
+def moving_average(net: torch.nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel | None:
+    """An exponential moving average of ``net``'s weights and batch-norm buffers (``None`` at decay 0)."""
+    if not decay:
+        return None
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f"ema_decay must be in (0, 1), got {decay}")
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+def mix_batch(
+    x: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor, alpha: float, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Mixup of a batch with itself reversed: one weight ``lam ~ Beta(alpha, alpha)`` a batch, kept
+    at 0.5 or more so that each face keeps its own label (the SGM loss takes its class means by
+    label), and the targets mixed alike."""
+    lam = beta_draw(alpha, generator)
+    lam = max(lam, 1.0 - lam)
+    flip = torch.arange(len(x) - 1, -1, -1, device=x.device)
+    return lam * x + (1 - lam) * x[flip], labels, lam * targets + (1 - lam) * targets[flip]
+
+
+def beta_draw(alpha: float, generator: torch.Generator) -> float:
+    """One draw of Beta(alpha, alpha) from ``generator`` (Johnk's method; alpha <= 1, as mixup uses)."""
+    if not 0.0 < alpha <= 1.0:
+        raise ValueError(f"mixup alpha must be in (0, 1], got {alpha}")
+    while True:
+        u, v = torch.rand(2, generator=generator, dtype=torch.float64).tolist()
+        a, b = u ** (1.0 / alpha), v ** (1.0 / alpha)
+        if 0.0 < a + b <= 1.0:
+            return a / (a + b)
 
 
 def atomic_save(obj: Any, path: Path) -> None:

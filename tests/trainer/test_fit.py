@@ -212,3 +212,31 @@ def test_cli_subclasses_refits_the_mixtures_and_evaluate_links_them_to_the_votes
     assert run_cli("evaluate", out, small, "--out", str(tmp_path / "m.json")) == 0
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["subclass_emotions_split"] >= 4 and metrics["subclass_mi_bits"] > 0
+
+
+@pytest.mark.slow
+def test_a_moving_average_run_resumes_exactly_and_ships_the_average(small_sets, tmp_path) -> None:
+    """With ema_decay the averaged weights are saved, resumed and evaluated, not the raw ones."""
+    train, _ = small_sets
+    cfg = dict(QUICK, epochs=2, batches_per_epoch=3, seed=5, ema_decay=0.9)
+    whole = Trainer(TrainConfig(out_dir=str(tmp_path / "a"), **cfg), train)
+    whole.fit()
+    first = Trainer(TrainConfig(out_dir=str(tmp_path / "b"), **dict(cfg, epochs=1)), train)
+    first.fit()
+    resumed = Trainer(TrainConfig(out_dir=str(tmp_path / "b"), **cfg), train)
+    resumed.fit()
+    averaged, raw = whole.run.eval_net.state_dict(), whole.run.net.state_dict()
+    for key, value in resumed.run.eval_net.state_dict().items():
+        torch.testing.assert_close(value, averaged[key], msg=key)
+    assert not torch.equal(averaged["head.weight"], raw["head.weight"])
+    shipped = read_checkpoint(whole.finish())["state_dict"]
+    torch.testing.assert_close(shipped["head.weight"].float(), averaged["head.weight"], atol=1e-2, rtol=1e-2)
+    assert not torch.allclose(shipped["head.weight"].float(), raw["head.weight"], atol=1e-3)
+
+
+def test_resuming_a_plain_run_with_a_moving_average_is_refused(small_sets, tmp_path) -> None:
+    train, _ = small_sets
+    cfg = dict(QUICK, epochs=1, batches_per_epoch=1)
+    Trainer(TrainConfig(out_dir=str(tmp_path), **cfg), train).fit()
+    with pytest.raises(ValueError, match="no moving average"):
+        Trainer(TrainConfig(out_dir=str(tmp_path), **dict(cfg, epochs=2, ema_decay=0.99)), train).fit()
