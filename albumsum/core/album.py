@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
 from albumsum.core.index import AlbumFaces, IndexReader, IndexWriter
 from albumsum.core.indexer import IndexProgress, IndexSettings, index_album
@@ -36,6 +37,7 @@ from albumsum.core.summary import Pick, album_groups, pick_photos
 from albumsum.core.userdata import writer_lock
 
 PipelineFactory = Callable[[Settings], tuple[Any, Any]]  # settings -> (detector, embedder)
+NAME_MAX = 80  # characters of a group's name
 LOADING = IndexProgress("model", 0, 0, 0, 0)  # first record of an indexing run: the model is loading
 
 
@@ -92,6 +94,15 @@ class AlbumData:
     errors: list[tuple[str, str]]
     revision: int = 0  # the index's revision it was read at
     grouping: tuple[Any, ...] = ()  # (sub-class source, most sub-classes, seed) of ``groups``
+    names: dict[tuple[int, int], str] = field(default_factory=dict)  # (emotion, sub-class) -> the user's name
+
+    def groups_of(self, emotion: int) -> list[Group]:
+        """The groups of one emotion in display order: group ``k`` is ``groups_of(e)[k - 1]``."""
+        return [g for g in self.groups if g.emotion == emotion]
+
+    def name_of(self, group: Group) -> str | None:
+        """The name the user gave ``group`` (:meth:`Album.rename_group`), or ``None``."""
+        return self.names.get((group.emotion, group.subclass))
 
     def emotion_counts(self) -> list[int]:
         return [int(np.sum(self.faces.emotions == c)) for c in range(8)]
@@ -123,6 +134,14 @@ class ExportPlan:
 
     def empty(self) -> bool:
         return not (self.html or self.contact_sheet or self.summary or self.csv)
+
+
+DETECTION_SETTINGS = ("min_face", "min_score")  # settings that change which faces are found
+
+
+def detection_changed(old: Settings, new: Settings) -> bool:
+    """Whether ``new`` finds other faces than ``old`` (the photos must be read again to apply it)."""
+    return any(getattr(old, name) != getattr(new, name) for name in DETECTION_SETTINGS)
 
 
 def visible(faces: AlbumFaces, min_quality: float) -> AlbumFaces:
@@ -166,13 +185,17 @@ class Album:
         s = self.settings
         return dataclasses.replace(self.index_defaults, min_face=s.min_face, min_score=s.min_score)
 
-    def index(self, should_stop: Callable[[], bool] = lambda: False) -> Generator[IndexProgress, None, dict[str, int]]:
+    def index(
+        self, should_stop: Callable[[], bool] = lambda: False, redetect: bool = False
+    ) -> Generator[IndexProgress, None, dict[str, int]]:
         """Bring the index up to date: yields :data:`LOADING`, then the indexer's progress records;
         returns the index's counts. Stops cleanly between photos when ``should_stop()`` turns true.
+        A photo whose size and time did not change is not read again, unless ``redetect`` (after a
+        change of :data:`DETECTION_SETTINGS`): then every photo is read and its faces found anew.
 
         Raises :class:`albumsum.core.userdata.IndexBusy` when another process writes this index."""
         yield LOADING
-        settings = self.index_settings()
+        settings = dataclasses.replace(self.index_settings(), redetect=redetect)
         detector, embedder = self.pipeline(self.settings)
         with contextlib.ExitStack() as stack:
             stack.enter_context(writer_lock(self.index_path))
@@ -202,8 +225,9 @@ class Album:
             else:
                 faces = visible(index.faces(), s.min_quality)
             errors = index.errors()
+            names = index.group_names(s.subclass_source)
         groups = album_groups(faces, s.subclass_source, s.max_subclasses, self.seed)
-        return AlbumData(faces, groups, counts, errors, revision, grouping)
+        return AlbumData(faces, groups, counts, errors, revision, grouping, names)
 
     def picks(self, data: AlbumData, n: int | None = None) -> list[Pick]:
         """The summary's photos (``n``: the settings' summary size)."""
@@ -212,7 +236,7 @@ class Album:
     def export(self, plan: ExportPlan, data: AlbumData | None = None) -> list[Path]:
         """Write what ``plan`` asks (from ``data``, else a fresh snapshot); the files and folders written.
         Nothing is written into the album."""
-        from albumsum.core import export
+        from albumsum.core import export, sheet
 
         data = data or self.snapshot()
         if data is None:
@@ -221,9 +245,12 @@ class Album:
         written: list[Path] = []
         with IndexReader(self.index_path) as index:
             if plan.html:
-                written.append(export.write_html(plan.html, index, data.faces, data.groups, self.folder))
+                page = export.write_html(plan.html, index, data.faces, data.groups, self.folder, names=data.names)
+                written.append(page)
             if plan.contact_sheet:
-                written += export.write_contact_sheets(plan.contact_sheet, index, data.groups, picks, plan.per_emotion)
+                written += sheet.write_contact_sheets(
+                    plan.contact_sheet, index, data.faces, data.groups, picks, self.folder, plan.per_emotion
+                )
         if plan.summary:
             written.append(export.write_summary_folder(plan.summary, picks, self.folder))
         if plan.csv:
@@ -254,6 +281,27 @@ class Album:
             raise ValueError("a correction is either not_a_face or an emotion")
         with IndexWriter(self.index_path, self.folder) as store:
             store.correct(face_id, "not_face" if not_a_face else "emotion", emotion)
+
+    def rename_group(self, emotion: int | str, number: int, name: str | None, data: AlbumData | None = None) -> Group:
+        """Name group ``number`` (1-based, in the order the window, ``summarize`` and the exports
+        show) of ``emotion`` (its index or name); ``None`` or blank forgets the name. Returns the group.
+
+        The name is kept in the index by (sub-class source, emotion, sub-class), so it survives
+        re-indexing, a new model's re-embedding and restarts. The model's sub-classes mean the same
+        faces in every album, so the name keeps meaning them; the album's own sub-classes are fitted
+        again as faces change, and the name stays with the sub-class number whatever faces it holds then."""
+        c = EMOTIONS.index(emotion) if isinstance(emotion, str) else int(emotion)
+        data = data or self.snapshot()
+        groups = data.groups_of(c) if data is not None else []
+        if not 1 <= number <= len(groups):
+            shown = f"groups 1 to {len(groups)}" if groups else "no groups"
+            raise KeyError(f"{EMOTIONS[c]} has {shown} in {self.folder}, not group {number}")
+        group = groups[number - 1]
+        if name is not None and len(name.strip()) > NAME_MAX:
+            raise ValueError(f"a group name has at most {NAME_MAX} characters")
+        with IndexWriter(self.index_path, self.folder) as store:
+            store.name_group(self.settings.subclass_source, group.emotion, group.subclass, name)
+        return group
 
     def undo_correction(self, face_id: int) -> int:
         """Forget the corrections of a face; returns how many there were."""

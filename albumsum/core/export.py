@@ -1,4 +1,5 @@
-"""Exports of an indexed album: a self-contained HTML page, contact sheets, a summary folder, CSV.
+"""Exports of an indexed album: a self-contained HTML page, a summary folder, CSV (contact sheets to
+print are in :mod:`albumsum.core.sheet`).
 
 Nothing is written into the album: every function writes only under the path it is given.
 """
@@ -8,15 +9,14 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import io
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageOps
 
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
@@ -46,13 +46,14 @@ def write_html(
     groups: list[Group],
     album: Path,
     per_group: int = THUMBS_PER_ROW,
+    names: Mapping[tuple[int, int], str] | None = None,
 ) -> Path:
     """``out_dir/index.html``, a page that can be zipped and shared: per emotion, per sub-class, the
     faces as inline thumbnails, best shots first (:func:`albumsum.core.summary.best_shots`), each
     linking to a copy of its photo in ``out_dir/photos/`` (JPEG, at most :data:`SHARED_PHOTO_SIDE`
     px; for a video, the face's own picture). Every link is relative and every file it refers to is
     inside ``out_dir``. A group shows its ``per_group`` best shots (0: all) and, when it has more,
-    says "N of M faces"."""
+    says "N of M faces"; a group the user named (``names``: (emotion, sub-class) -> name) is headed by it."""
     order = {id(g): best_shots(g, faces) for g in groups}
     shown = {id(g): [int(g.face_ids[r]) for r in order[id(g)]][: per_group or None] for g in groups}
     thumbs = index.thumbnails([f for ids in shown.values() for f in ids])
@@ -75,7 +76,9 @@ def write_html(
         for k, g in enumerate(mine, start=1):
             ids = shown[id(g)]
             counted = _count(len(g), "face") if len(ids) == len(g) else f"{len(ids)} of {len(g)} faces"
-            parts.append(f"<h3 class='meta'>{name}, group {k}: {counted}</h3><div class='row'>")
+            given = (names or {}).get((g.emotion, g.subclass))
+            title = f"{name}, group {k}" + (f": {html.escape(given)}" if given else "")
+            parts.append(f"<h3 class='meta'>{title} ({counted})</h3><div class='row'>")
             for fid in ids:
                 parts.append(_thumb_link(fid, faces, thumbs, album, photos))
             parts.append("</div>")
@@ -125,45 +128,6 @@ def clock_text(seconds: float) -> str:
     """``75.4`` -> ``"1:15"``: a position in a video as a person reads it."""
     whole = int(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
-
-
-def contact_sheet(
-    index: IndexReader, face_ids: Sequence[int], labels: Sequence[str], cols: int = 8, cell: int = 96
-) -> Image.Image:
-    """A grid of face thumbnails with a caption under each: RGB image."""
-    thumbs = index.thumbnails(face_ids)
-    rows = max(1, -(-len(face_ids) // cols))
-    band = 14
-    sheet = Image.new("RGB", (cols * cell, rows * (cell + band)), "white")
-    draw = ImageDraw.Draw(sheet)
-    for k, (fid, label) in enumerate(zip(face_ids, labels, strict=True)):
-        r, c = divmod(k, cols)
-        x, y = c * cell, r * (cell + band)
-        if int(fid) in thumbs:
-            sheet.paste(Image.open(io.BytesIO(thumbs[int(fid)])).convert("RGB").resize((cell, cell)), (x, y))
-        draw.text((x + 2, y + cell + 1), label[:16], fill="black")
-    return sheet
-
-
-def write_contact_sheets(
-    path: Path, index: IndexReader, groups: list[Group], picks: list[Pick], per_emotion: bool
-) -> list[Path]:
-    """One sheet of the summary picks at ``path``, or one per emotion (``<stem>-<emotion>.png``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not per_emotion:
-        sheet = contact_sheet(index, [p.face_id for p in picks], [f"{EMOTIONS[p.emotion]} {p.subclass}" for p in picks])
-        sheet.save(path)
-        return [path]
-    written = []
-    for c, name in enumerate(EMOTIONS):
-        ids = [int(i) for g in groups if g.emotion == c for i in g.face_ids]
-        if not ids:
-            continue
-        subs = [f"{name} {g.subclass}" for g in groups if g.emotion == c for _ in g.face_ids]
-        out = path.with_name(f"{path.stem}-{name}{path.suffix or '.png'}")
-        contact_sheet(index, ids, subs).save(out)
-        written.append(out)
-    return written
 
 
 def write_summary_folder(out_dir: Path, picks: list[Pick], album: Path) -> Path:

@@ -104,7 +104,8 @@ def test_export_everything(indexed, tmp_path: Path, capsys) -> None:
     jpeg = base64.b64decode(page.images[0].split(",", 1)[1])
     assert page.images[0].startswith("data:image/jpeg;base64,") and jpeg[:2] == b"\xff\xd8"  # self-contained
 
-    assert Image.open(out / "sheet.png").size[0] == 8 * 96
+    sheet = Image.open(out / "sheet.png")
+    assert sheet.size == (2480, 3508) and round(sheet.info["dpi"][0]) == 300  # A4 to print
     copies = sorted(p.name for p in (out / "summary").iterdir())
     assert len(copies) == 4 and "index.html" in copies  # 3 photos, each once
     with open(out / "f.csv", encoding="utf-8") as fh:
