@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
 
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
 from albumsum.core.index import AlbumFaces, IndexReader
+from albumsum.core.sheet import source_image
 from albumsum.core.summary import Pick, best_shots
-from albumsum.core.video import is_video
+from albumsum.core.video import VideoError, clock_text, is_video
 
 log = logging.getLogger(__name__)
 
@@ -93,19 +93,19 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _shared_copy(album: Path, rel: str, digest: str, photos: Path, thumb: bytes) -> str:
-    """The file name in ``photos`` of a shareable copy of a photo (made once per content)."""
-    out = photos / f"{digest}.jpg"
+def _shared_copy(album: Path, rel: str, digest: str, position: float, photos: Path, thumb: bytes) -> str:
+    """The file name in ``photos`` of a shareable copy of a photo (made once per content), or of
+    a video's frame at ``position`` seconds; the face's own picture when neither can be read."""
+    video = is_video(Path(rel))
+    out = photos / (f"{digest}-{round(1000 * float(position))}ms.jpg" if video else f"{digest}.jpg")
     if out.exists():
         return out.name
     try:
-        if is_video(Path(rel)):
-            raise OSError("a video: its face's picture stands for it")
-        with Image.open(album / rel) as im:
-            im = ImageOps.exif_transpose(im).convert("RGB")
-            im.thumbnail((SHARED_PHOTO_SIDE, SHARED_PHOTO_SIDE))
-            im.save(out, format="JPEG", quality=85)
-    except OSError:
+        im = source_image(album, rel, position)
+        im.thumbnail((SHARED_PHOTO_SIDE, SHARED_PHOTO_SIDE))
+        im.save(out, format="JPEG", quality=85)
+    except (OSError, VideoError) as exc:
+        log.warning("HTML export: %s: %s; the face's picture stands for it", rel, exc)
         out.write_bytes(thumb)
     return out.name
 
@@ -113,8 +113,8 @@ def _shared_copy(album: Path, rel: str, digest: str, photos: Path, thumb: bytes)
 def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Path, photos: Path) -> str:
     row = faces.row(fid)
     path, thumb = faces.paths[row], thumbs.get(fid, b"")
-    target = f"photos/{_shared_copy(album, path, faces.hashes[row], photos, thumb)}"
     position = faces.positions[row]
+    target = f"photos/{_shared_copy(album, path, faces.hashes[row], position, photos, thumb)}"
     caption = Path(path).name + ("" if np.isnan(position) else f" at {clock_text(position)}")
     data = base64.b64encode(thumb).decode("ascii")
     title = html.escape(caption, quote=True)
@@ -122,12 +122,6 @@ def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Pa
         f"<a href='{html.escape(target, quote=True)}' title='{title}'><img alt='{title}' "
         f"src='data:image/jpeg;base64,{data}'></a>"
     )
-
-
-def clock_text(seconds: float) -> str:
-    """``75.4`` -> ``"1:15"``: a position in a video as a person reads it."""
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def write_summary_folder(out_dir: Path, picks: list[Pick], album: Path) -> Path:

@@ -26,7 +26,7 @@ from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
 from albumsum.core.index import AlbumFaces, IndexReader
 from albumsum.core.summary import Pick, best_shots, group_caption
-from albumsum.core.video import VideoError, frame_at, is_video
+from albumsum.core.video import VideoError, clock_text, frame_at, is_video
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +170,6 @@ def group_numbers(groups: Sequence[Group]) -> dict[tuple[int, int], int]:
 
 
 def _where(faces: AlbumFaces, face_id: int) -> str:
-    from albumsum.core.export import clock_text
-
     r = faces.row(face_id)
     name, position = Path(faces.paths[r]).name, float(faces.positions[r])
     return name if np.isnan(position) else f"{name} at {clock_text(position)}"

@@ -136,6 +136,12 @@ def _walk(
             yield frame, position, scene, False
 
 
+def clock_text(seconds: float) -> str:
+    """``75.4`` -> ``"1:15"``: a position in a video as a person reads it."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 def frame_at(path: Path, position: float, max_side: int | None = None) -> np.ndarray:
     """The frame shown ``position`` seconds into the video, RGB uint8 [H, W, 3] (the last frame
     when the video is shorter)."""

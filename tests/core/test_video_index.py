@@ -53,6 +53,26 @@ def test_a_clip_of_three_scenes_indexes_one_face_a_scene_with_its_position(tmp_p
     assert hashlib.sha256(clip.read_bytes()).hexdigest() == digest  # the video is only read
 
 
+def test_the_html_export_links_each_video_face_to_its_own_frame(tmp_path: Path) -> None:
+    from albumsum.core.export import write_html
+    from albumsum.core.index import IndexReader
+
+    album = tmp_path / "album"
+    album.mkdir()
+    write_clip(album / "clip.mp4", stills(tmp_path / "frames"))
+    with IndexWriter(tmp_path / "index.sqlite", album) as store:
+        run_to_end(index_album(album, store, FakeDetector(), make_embedder(), IndexSettings(min_face=5, workers=1)))
+    with IndexReader(tmp_path / "index.sqlite") as index:
+        faces = index.faces()
+        page = write_html(tmp_path / "html", index, faces, album_groups(faces), album, per_group=0)
+    frames = sorted((page.parent / "photos").glob("*ms.jpg"))
+    assert len(frames) == 3  # one picture a scene, each the whole frame, not the face's thumbnail
+    means = [np.asarray(Image.open(f).convert("RGB"), np.float32).mean() for f in frames]
+    assert all(Image.open(f).size == (640, 480) for f in frames) and len({round(m) for m in means}) == 3
+    text = page.read_text(encoding="utf-8")
+    assert all(f"photos/{f.name}" in text for f in frames) and "clip.mp4 at 0:0" in text
+
+
 def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
     assert csv_cell('=HYPERLINK("x").jpg') == '\'=HYPERLINK("x").jpg'
     assert csv_cell("+1.jpg") == "'+1.jpg" and csv_cell("@a.jpg") == "'@a.jpg"
