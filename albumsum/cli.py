@@ -111,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("similar", help="more like this face: the faces nearest to it in expression")
     _common(p)
     p.add_argument("--face", type=int, required=True, help="the face's id (albumsum export --csv lists them)")
+    p = sub.add_parser("rename", help="give a group a name (kept through re-indexing), or --clear it")
+    _common(p)
+    _grouping(p)
+    p.add_argument("--emotion", choices=EMOTIONS, required=True, help="the group's emotion")
+    p.add_argument("--group", type=int, required=True, metavar="N", help="the group's number, as summarize shows it")
+    name = p.add_mutually_exclusive_group(required=True)
+    name.add_argument("--name", metavar="TEXT", help="the group's new name")
+    name.add_argument("--clear", action="store_true", help="forget the group's name")
     p.add_argument("-k", type=int, default=12, help="how many faces (default 12)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("summarize", help="per emotion, the face counts and sub-classes")
@@ -276,7 +284,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     album = _open_existing(args)
     data = album.snapshot()
     assert data is not None
-    summary = summary_dict(data.groups, data.faces, data.counts, album.picks(data))
+    summary = summary_dict(data.groups, data.faces, data.counts, album.picks(data), data.names)
     print(json.dumps(summary, indent=2) if args.json else summary_text(summary))
     return EXIT_OK
 
@@ -325,6 +333,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     plan = ExportPlan(args.html, args.contact_sheet, args.per_emotion, args.summary, args.csv)
     if plan.empty():
         raise CliError("nothing to export: give --html DIR, --contact-sheet PNG, --summary DIR and/or --csv FILE", 2)
+def cmd_rename(args: argparse.Namespace) -> int:
+    album = _open_existing(args)
+    try:
+        group = album.rename_group(args.emotion, args.group, None if args.clear else args.name)
+    except (KeyError, ValueError) as exc:
+        raise CliError(str(exc.args[0])) from exc
+    what = "name forgotten" if args.clear else f"named “{args.name.strip()}”"
+    print(f"{args.emotion}, group {args.group} ({len(group)} faces): {what}")
+    return EXIT_OK
+
+
     for path in _open_existing(args).export(plan):
         print(path)
     return EXIT_OK
@@ -385,6 +404,7 @@ COMMANDS = {
     "export": cmd_export,
     "errors": cmd_errors,
 }
+    "rename": cmd_rename,
 
 if __name__ == "__main__":
     sys.exit(main())

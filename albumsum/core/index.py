@@ -19,6 +19,8 @@ Tables (schema :data:`SCHEMA_VERSION`; :data:`_MIGRATIONS` brings an older index
 - ``corrections`` (schema 4): the user's corrections (:mod:`albumsum.core.corrections`), by content
   hash and box, so that they survive a photo read again; they are applied by :meth:`IndexReader.faces`
   and are never removed by indexing.
+- ``group_names`` (schema 5): the names the user gave groups, by (sub-class source, emotion,
+  sub-class number); never touched by indexing or re-embedding (see :meth:`IndexWriter.name_group`).
 - ``meta``: schema version, album root, current model identity, and ``revision``, counted up by
   every write that changes or removes what a reader has read (adding faces does not), so that a
   reader can add the new faces to its last snapshot instead of reading the index again.
@@ -49,7 +51,7 @@ from albumsum.core.faces import box_iou
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # the framing identity (albumsum.core.framing.Framing().identity) of every crop an index of schema 1 holds
 LEGACY_FRAMING = "fer-0.373-0.387-0.402-0.91-0.15"
 
@@ -98,6 +100,10 @@ _MIGRATIONS: dict[int, list[str]] = {
         "CREATE TABLE IF NOT EXISTS corrections (hash TEXT NOT NULL, x0 REAL NOT NULL, y0 REAL NOT NULL,"
         " x1 REAL NOT NULL, y1 REAL NOT NULL, kind TEXT NOT NULL, value TEXT, created REAL NOT NULL, path TEXT)",
         "CREATE INDEX IF NOT EXISTS corrections_hash ON corrections(hash)",
+    ],
+    5: [
+        "CREATE TABLE IF NOT EXISTS group_names (source TEXT NOT NULL, emotion INTEGER NOT NULL,"
+        " subclass INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (source, emotion, subclass))",
     ],
 }
 
@@ -266,6 +272,12 @@ class _Index:
     def revision(self) -> int:
         """How many times stored faces or paths were changed or removed (appends do not count)."""
         return int(self.meta("revision", "0") or 0)
+
+    def group_names(self, source: str) -> dict[tuple[int, int], str]:
+        """The user's names of the groups of sub-class ``source`` (``"model"`` or ``"album"``):
+        (emotion, sub-class) -> name."""
+        rows = self._conn.execute("SELECT emotion, subclass, name FROM group_names WHERE source = ?", (source,))
+        return {(int(e), int(k)): str(n) for e, k, n in rows}
 
     def integrity_ok(self) -> bool:
         return self._one("PRAGMA integrity_check") == "ok"
@@ -560,6 +572,21 @@ class IndexWriter(_Index):
         ]
         self._conn.executemany("DELETE FROM corrections WHERE rowid = ?", [(r,) for r in mine])
         return len(mine)
+
+    def name_group(self, source: str, emotion: int, subclass: int, name: str | None) -> None:
+        """Name the group (``source``, ``emotion``, ``subclass``), or forget its name (``None`` or blank).
+
+        The key is the sub-class number: for the model's sub-classes it means the same set in every
+        album and after every re-index; for the album's own (fitted again when faces change) the
+        name stays with the number, whatever faces that sub-class holds next."""
+        name = (name or "").strip()
+        with self.batch():
+            key = (source, int(emotion), int(subclass))
+            if name:
+                self._conn.execute("INSERT OR REPLACE INTO group_names VALUES (?, ?, ?, ?)", (*key, name))
+            else:
+                self._conn.execute("DELETE FROM group_names WHERE source = ? AND emotion = ? AND subclass = ?", key)
+            self._changed()
 
     def set_quality(self, rows: list[tuple[int, float]]) -> None:
         """(face id, quality) for faces stored without one (call inside :meth:`batch`)."""

@@ -15,6 +15,7 @@ its quality, which in crowd photos is often a blurred 25 px face.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,11 +134,16 @@ def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
 
 
 def summary_dict(
-    groups: list[Group], faces: AlbumFaces, counts: dict[str, int], picks: list[Pick] | None = None
+    groups: list[Group],
+    faces: AlbumFaces,
+    counts: dict[str, int],
+    picks: list[Pick] | None = None,
+    names: Mapping[tuple[int, int], str] | None = None,
 ) -> dict[str, Any]:
     """The album summary as plain data (``summarize --json``): per emotion, counts and sub-classes
-    (each with its medoid and its representative face), and with ``picks`` the chosen photos
-    (``summary``: photo, face, emotion, sub-class; position in seconds for a video)."""
+    (each with its group number as the window shows it, the user's ``name`` of it or ``None``, its
+    medoid and its representative face), and with ``picks`` the chosen photos (``summary``: photo,
+    face, emotion, sub-class; position in seconds for a video). ``names``: (emotion, sub-class) -> name."""
     emotions: dict[str, Any] = {}
     for name in EMOTIONS:
         emotions[name] = {"faces": 0, "subclasses": []}
@@ -147,6 +153,8 @@ def summary_dict(
         medoid, best = faces.row(g.medoid), representative(g, faces)
         entry["subclasses"].append(
             {
+                "group": len(entry["subclasses"]) + 1,
+                "name": (names or {}).get((g.emotion, g.subclass)),
                 "subclass": g.subclass,
                 "faces": len(g),
                 "medoid_face": g.medoid,
@@ -185,7 +193,10 @@ def summary_text(summary: dict[str, Any]) -> str:
     for name, entry in summary["emotions"].items():
         if not entry["faces"]:
             continue
-        subs = ", ".join(f"#{s['subclass']}: {s['faces']}" for s in entry["subclasses"])
+        subs = ", ".join(
+            f"{s['group']}" + (f" “{s['name']}”" if s.get("name") else "") + f": {s['faces']}"
+            for s in entry["subclasses"]
+        )
         noun = "face " if entry["faces"] == 1 else "faces"
-        lines.append(f"  {name:<10} {entry['faces']:>6} {noun}   sub-classes {subs}")
+        lines.append(f"  {name:<10} {entry['faces']:>6} {noun}   groups {subs}")
     return "\n".join(lines)

@@ -63,7 +63,7 @@ def test_a_release_1_index_opens_and_upgrades_with_faces_and_errors_intact(tmp_p
     db = tmp_path / "old.sqlite"
     emb = release_1_index(db, tmp_path / "album")
     with IndexReader(db) as index:
-        assert index.schema_version() == SCHEMA_VERSION == 4
+        assert index.schema_version() == SCHEMA_VERSION == 5
         faces = index.faces()
         np.testing.assert_array_equal(faces.embeddings, emb)
         assert faces.paths == ["p.jpg", "p.jpg"] and list(faces.emotions) == [3, 3]
