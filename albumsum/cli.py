@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="longest side of the image searched first (small faces: a second pass at full resolution)",
     )
     p.add_argument("--retry-errors", action="store_true", help="read unreadable photos again")
+    p.add_argument(
+        "--redetect", action="store_true", help="read every photo again (after changing --min-face or --min-score)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--watch",
@@ -239,7 +242,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     defaults = IndexSettings(detect_side=args.detect_side, workers=args.workers, retry_errors=args.retry_errors)
     album = _album(args, pipeline=ModelPipeline(args.model, args.workers), index_defaults=defaults)
     with StopFlag() as stop:
-        _index_once(album, args, stop)
+        _index_once(album, args, stop, redetect=args.redetect)
         if args.watch and not stop():
             from albumsum.core.watch import watch_changes
 
@@ -254,14 +257,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _index_once(album: Album, args: argparse.Namespace, stop: StopFlag) -> None:
-    """One incremental index run with its progress bar and closing line."""
+def _index_once(album: Album, args: argparse.Namespace, stop: StopFlag, redetect: bool = False) -> None:
+    """One incremental index run (with ``redetect``, every photo read again) with its progress bar
+    and closing line."""
     from albumsum.core.checkpoint import CheckpointError
 
     bar = Progress(0, "indexing", enabled=not args.quiet and sys.stderr.isatty())
     last = None
     try:
-        for p in album.index(should_stop=stop):
+        for p in album.index(should_stop=stop, redetect=redetect):
             if p.phase != LOADING.phase:
                 last = p
                 bar.label, bar.unit = ("indexing", "files") if p.phase == "index" else ("new model", "faces")

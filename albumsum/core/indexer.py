@@ -57,6 +57,7 @@ class IndexSettings:
     max_pixels: int = DEFAULT_MAX_PIXELS  # decompression-bomb limit
     thumb_size: int = THUMB_SIZE  # colour thumbnail side, pixels
     retry_errors: bool = False  # read unreadable photos again even when their size and mtime did not change
+    redetect: bool = False  # read every photo again (the detection settings changed; unchanged photos are skipped)
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,8 @@ def index_album(
     spec = embedder.checkpoint["input_spec"]
     cut = _Cut(int(spec["size"]), Framing.from_spec(spec))
     recut = store.contents_framed_otherwise(cut.framing.identity)  # cut for another model: read those again
+    if settings.redetect:  # detected with other settings: every stored photo is read again
+        recut |= set(store.content_hashes())
     todo = [
         rel
         for rel, st in listing.files.items()

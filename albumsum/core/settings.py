@@ -29,14 +29,28 @@ def setting(
     label: str,
     *,
     choices: tuple[str, ...] = (),
+    labels: tuple[str, ...] = (),
     lo: float | None = None,
     hi: float | None = None,
     unit: str = "",
     kind: str = "",
     help: str = "",
+    group: str = "",
 ) -> Any:
-    """A schema field: the default plus what a settings form needs to edit and check it."""
-    meta = {"label": label, "choices": choices, "lo": lo, "hi": hi, "unit": unit, "kind": kind, "help": help}
+    """A schema field: the default plus what a settings form needs to edit and check it: ``labels``
+    name the ``choices`` in words, ``kind`` "fraction" is shown as a percentage, ``group`` is the
+    form's section."""
+    meta = {
+        "label": label,
+        "choices": choices,
+        "labels": labels or choices,
+        "lo": lo,
+        "hi": hi,
+        "unit": unit,
+        "kind": kind,
+        "help": help,
+        "group": group,
+    }
     if isinstance(default, tuple):
         return field(default_factory=lambda: default, metadata=meta)
     return field(default=default, metadata=meta)
@@ -46,24 +60,80 @@ def setting(
 class Settings:
     """Everything the user can set. Fields with an empty ``label`` are kept but not shown in the form."""
 
-    device: str = setting("auto", "Device", choices=("auto", "cpu", "cuda"), help="auto: CUDA when available")
-    min_face: float = setting(20.0, "Minimum face size", lo=8, hi=1000, unit="px", help="shorter side of a face box")
-    min_score: float = setting(0.9, "Detection threshold", lo=0.5, hi=0.999, help="face probability to keep a face")
-    subclass_source: str = setting(
-        "model", "Sub-classes", choices=("model", "album"), help="the model's sub-classes, or fitted to this album"
+    device: str = setting(
+        "auto",
+        "Run the face model on",
+        choices=("auto", "cpu", "cuda"),
+        labels=("Automatic (GPU when available)", "Processor only", "GPU (CUDA)"),
+        help="A GPU makes indexing several times faster; the results are the same.",
+        group="Detection",
     )
-    max_subclasses: int = setting(4, "Most album sub-classes", lo=1, hi=8, help="per emotion, when fitted here")
-    summary_size: int = setting(12, "Summary photos", lo=1, hi=500, help="photos in the album summary")
+    min_face: float = setting(
+        20.0,
+        "Minimum face size",
+        lo=8,
+        hi=1000,
+        unit="px",
+        help="Smaller faces are left out (the shorter side of the face's box, in the photo's pixels).",
+        group="Detection",
+    )
+    min_score: float = setting(
+        0.9,
+        "Detection certainty",
+        lo=0.5,
+        hi=0.999,
+        kind="fraction",
+        help="How sure the detector must be that it sees a face; lower finds more faces and more mistakes.",
+        group="Detection",
+    )
+    subclass_source: str = setting(
+        "model",
+        "Groups within an emotion",
+        choices=("model", "album"),
+        labels=("The model's groups (the same in every album)", "Groups found in this album"),
+        help="The model's groups mean the same everywhere; groups found here fit this album's faces.",
+        group="Display",
+    )
+    max_subclasses: int = setting(
+        4,
+        "Most groups per emotion",
+        lo=1,
+        hi=8,
+        unit="groups",
+        help="When the groups are found in this album.",
+        group="Display",
+    )
+    summary_size: int = setting(
+        12, "Summary photos", lo=1, hi=500, unit="photos", help="Photos in the album summary.", group="Display"
+    )
     min_quality: float = setting(
         0.0,
         "Hide faces below quality",
         lo=0.0,
         hi=1.0,
-        help="0 shows every face; faces of lower quality (small, blurred, dark, turned) are left out",
+        kind="fraction",
+        help="0 % shows every face; faces of lower quality (small, blurred, dark, turned) are left out.",
+        group="Display",
     )
-    thumb_size: int = setting(80, "Thumbnail size", lo=48, hi=160, unit="px")
-    projection: str = setting("pca", "Map projection", choices=("pca", "tsne"))
-    index_location: str = setting("", "Index folder", kind="folder", help="empty: the user data folder")
+    thumb_size: int = setting(
+        80, "Thumbnail size", lo=48, hi=160, unit="px", help="Faces in the grids (applies on restart).", group="Display"
+    )
+    projection: str = setting(
+        "pca",
+        "Map layout",
+        choices=("pca", "tsne"),
+        labels=("Overview map (PCA, fast)", "Similarity map (t-SNE, clusters)"),
+        help="The overview keeps the big picture; the similarity map puts alike faces side by side.",
+        group="Display",
+    )
+    index_location: str = setting(
+        "",
+        "Index folder",
+        kind="folder",
+        help="Where the index of each album is kept; empty: the user data folder. Nothing is written into the album.",
+        group="Storage",
+    )
+    show_details: bool = setting(True, "")  # the window's face details panel (View ▸ Face Details)
     recent_albums: tuple[str, ...] = setting((), "")
 
     def with_recent(self, folder: str | os.PathLike[str]) -> Settings:
@@ -90,6 +160,10 @@ def check(name: str, value: Any) -> Any:
         raise ValueError(f"unknown setting {name!r}")
     meta = f.metadata
     kind = type(Settings().__getattribute__(name))
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name}: expected true or false, got {value!r}")
+        return value
     if kind is tuple:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{name}: expected a list of strings")

@@ -1,5 +1,6 @@
-"""Face details: the photo with every face boxed in its emotion's colour, the posterior as a bar
-chart, the sub-class, and buttons to open the photo or its folder with the system's applications."""
+"""Face details: the chosen face large, its photo (:mod:`albumsum.ui.photoview`) with every face
+boxed in its emotion's colour, the face in words, the posterior as a bar chart, and buttons to open
+the photo or its folder with the system's applications."""
 
 from __future__ import annotations
 
@@ -7,75 +8,18 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFontMetrics, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QDesktopServices, QFontMetrics, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.export import clock_text
 from albumsum.ui.jobs import load_photo
 from albumsum.ui.models import emotion_colour, to_qimage
+from albumsum.ui.photoview import Box, FaceCrop, PhotoView
 from albumsum.ui.workers import BROWSE, Handle, Runner
 
-
-class PhotoView(QWidget):
-    """A photo scaled to fit, with face boxes (original-pixel coordinates) drawn over it."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.image: QImage | None = None
-        self.size_px = (1, 1)
-        self.boxes: list[tuple[np.ndarray, int, bool]] = []  # box, emotion, is the chosen face
-        self.message = ""
-        self.setMinimumSize(240, 180)
-        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-
-    def sizeHint(self) -> QSize:
-        return QSize(360, self.heightForWidth(360))
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        """As tall as the photo at this width (no empty band between the photo and its caption)."""
-        w, h = self.size_px if self.image is not None else (4, 3)
-        return max(180, min(700, round(width * h / max(w, 1))))
-
-    def set_photo(self, image: QImage | None, size: tuple[int, int], boxes: list[tuple[np.ndarray, int, bool]]) -> None:
-        self.image, self.size_px, self.boxes, self.message = image, size, boxes, ""
-        self.updateGeometry()
-        self.update()
-
-    def set_message(self, text: str) -> None:
-        self.image, self.boxes, self.message = None, [], text
-        self.update()
-
-    def target(self) -> QRectF:
-        w, h = self.size_px
-        s = min(self.width() / max(w, 1), self.height() / max(h, 1))
-        return QRectF((self.width() - w * s) / 2, 0, w * s, h * s)  # top-aligned: the caption follows it
-
-    def paintEvent(self, event) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.image is None:
-            p.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
-            return
-        t = self.target()
-        p.drawImage(t, self.image)
-        s = t.width() / max(self.size_px[0], 1)
-        for box, emotion, chosen in sorted(self.boxes, key=lambda b: b[2]):
-            x0, y0, x1, y1 = (float(v) for v in box)
-            rect = QRectF(t.x() + x0 * s, t.y() + y0 * s, (x1 - x0) * s, (y1 - y0) * s)
-            # a dark under-stroke (white for the chosen face) so every colour reads on any photo
-            p.setPen(QPen(Qt.GlobalColor.white if chosen else Qt.GlobalColor.black, 7 if chosen else 4))
-            p.drawRect(rect)
-            p.setPen(QPen(emotion_colour(emotion), 4 if chosen else 2))
-            p.drawRect(rect)
+CROP_SIDE = 180  # the chosen face's crop, pixels
 
 
 class PosteriorChart(QWidget):
@@ -118,10 +62,17 @@ class PosteriorChart(QWidget):
             )
 
 
+PANEL_WIDTH = 420  # the panel keeps its width whatever the photo's shape
+EMPTY_TEXT = "Select a face to see its photo and emotions."
+
+
 class DetailsPanel(QWidget):
-    """Everything about one face; loads its photo on a worker."""
+    """Everything about one face: its large crop, the photo zoomed to it (every face boxed; a click on
+    a box selects that face: :attr:`faceClicked`), what it is in words and its posterior. Loads the
+    photo on a worker. With no face chosen it says how to choose one."""
 
     problem = Signal(str)
+    faceClicked = Signal(int)  # another face of the photo, clicked in it
 
     def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,44 +81,82 @@ class DetailsPanel(QWidget):
         self.data: AlbumData | None = None
         self.face_id: int | None = None
         self._job: Handle | None = None
+        self.crop = FaceCrop(CROP_SIDE)
         self.photo = PhotoView()
+        self.photo.setFixedHeight(260)
+        self.photo.faceClicked.connect(self.faceClicked)
         self.chart = PosteriorChart()
-        self.caption = QLabel("Select a face to see its photo.")
+        self.caption = QLabel()
         self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.zoom_button = QPushButton("Whole photo")
+        self.zoom_button.setToolTip("Show the whole photo, or zoom back to the face (the mouse wheel zooms too)")
+        self.zoom_button.clicked.connect(lambda: self.photo.set_zoomed(not self.photo.zoomed))
+        self.photo.zoomChanged.connect(lambda on: self.zoom_button.setText("Whole photo" if on else "Zoom to face"))
         self.open_button = QPushButton("Open photo")
         self.open_button.setToolTip("Open the photo in the system's image viewer")
         self.folder_button = QPushButton("Show in folder")
         self.folder_button.setToolTip("Open the photo's folder in the file manager")
         self.open_button.clicked.connect(self.open_photo)
         self.folder_button.clicked.connect(self.show_folder)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.folder_button)
-        buttons.addStretch(1)
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self._content())
         col = QVBoxLayout(self)
-        col.addWidget(self.photo)
-        col.addWidget(self.caption)
-        col.addWidget(self.chart)
-        col.addLayout(buttons)
-        col.addStretch(1)
-        self._enable(False)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.pages)
+        self.setFixedWidth(PANEL_WIDTH)
+        self.clear()
 
-    def _enable(self, on: bool) -> None:
-        self.open_button.setEnabled(on)
-        self.folder_button.setEnabled(on)
+    def _content(self) -> QWidget:
+        side = QVBoxLayout()
+        side.addWidget(self.caption, 1)
+        side.addWidget(self.open_button)
+        side.addWidget(self.folder_button)
+        top = QHBoxLayout()
+        top.addWidget(self.crop, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(side, 1)
+        hint = QLabel("Click a box to select that face.")
+        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        under = QHBoxLayout()
+        under.addWidget(hint, 1)
+        under.addWidget(self.zoom_button)
+        page = QWidget()
+        col = QVBoxLayout(page)
+        col.addLayout(top)
+        col.addWidget(self.photo)
+        col.addLayout(under)
+        col.addWidget(self.chart)
+        col.addStretch(1)
+        return page
 
     def set_album(self, album: Path | None, data: AlbumData | None) -> None:
+        """A new snapshot: the chosen face's caption, posterior and boxes are read again from it (its
+        group, rank and emotion may have changed); a face no longer there is let go."""
         self.album, self.data = album, data
-        if data is not None and self.face_id is not None and self.face_id not in data.group_of:
+        if data is None or self.face_id is None:
+            return
+        if self.face_id not in data.group_of:
             self.clear()
+            return
+        self._describe(self.face_id)
+        if self.photo.image is not None:
+            self.photo.set_boxes(self._boxes(self.face_id))
 
     def clear(self) -> None:
         self.face_id = None
-        self.photo.set_message("Select a face to see its photo.")
+        if self._job is not None:
+            self._job.cancel()
+        self.photo.set_message("")
+        self.crop.set_face(None, (1, 1), None)
         self.caption.setText("")
         self.chart.set_values(np.zeros(len(EMOTIONS)))
-        self._enable(False)
+        self.pages.setCurrentWidget(self.empty)
 
     def path(self) -> Path | None:
         if self.face_id is None or self.data is None or self.album is None:
@@ -181,11 +170,15 @@ class DetailsPanel(QWidget):
         row = faces.row(face_id)
         if row >= len(faces) or int(faces.ids[row]) != face_id:
             return
+        same_photo = self.face_id is not None and faces.hashes[faces.row(self.face_id)] == faces.hashes[row]
         self.face_id = face_id
-        self.caption.setText(face_caption(self.data, face_id))
-        self.chart.set_values(faces.posteriors[row])
-        self._enable(True)
+        self._describe(face_id)
+        self.pages.setCurrentIndex(1)
+        if same_photo and self.photo.image is not None:  # another face of the photo shown: no reload
+            self._show_photo(self.photo.image, self.photo.size_px)
+            return
         self.photo.set_message("Loading the photo…")
+        self.crop.set_face(None, (1, 1), None)
         if self._job is not None:
             self._job.cancel()
         path = self.path()
@@ -199,17 +192,32 @@ class DetailsPanel(QWidget):
             slot=f"photo-{id(self)}",
         )
 
+    def _describe(self, face_id: int) -> None:
+        assert self.data is not None
+        self.caption.setText(face_caption(self.data, face_id))
+        self.chart.set_values(self.data.faces.posteriors[self.data.faces.row(face_id)])
+
+    def _boxes(self, face_id: int) -> list[Box]:
+        assert self.data is not None
+        faces = self.data.faces
+        row = faces.row(face_id)
+        return [
+            (faces.boxes[r], int(faces.emotions[r]), int(faces.ids[r]) == face_id, int(faces.ids[r]))
+            for r in self.data.rows_by_hash.get(faces.hashes[row], [row])
+        ]
+
     def _photo_loaded(self, face_id: int, result: tuple[np.ndarray, tuple[int, int]]) -> None:
         if face_id != self.face_id or self.data is None:
             return
         rgb, size = result
-        faces = self.data.faces
-        row = faces.row(face_id)
-        boxes = [
-            (faces.boxes[r], int(faces.emotions[r]), int(faces.ids[r]) == face_id)
-            for r in self.data.rows_by_hash.get(faces.hashes[row], [row])
-        ]
-        self.photo.set_photo(to_qimage(rgb), size, boxes)
+        self._show_photo(to_qimage(rgb), size)
+
+    def _show_photo(self, image: QImage, size: tuple[int, int]) -> None:
+        assert self.data is not None and self.face_id is not None
+        boxes = self._boxes(self.face_id)
+        self.photo.set_photo(image, size, boxes)
+        chosen = next(b for b in boxes if b[2])
+        self.crop.set_face(image, size, chosen[0], chosen[1])
 
     def _failed(self, exc: Exception) -> None:
         self.photo.set_message(f"Cannot show the photo: {exc}")

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,7 +15,10 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
+    QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -50,7 +54,7 @@ def _folder_row(edit: QLineEdit, parent: QWidget, title: str) -> QWidget:
     return row
 
 
-def _lay_out_form(dialog: QDialog, form: QFormLayout, min_width: int, ok_text: str = "") -> None:
+def _lay_out_form(dialog: QDialog, form: QLayout, min_width: int, ok_text: str = "") -> None:
     """``form`` above OK / Cancel (OK relabelled ``ok_text``), wired to accept and reject."""
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     if ok_text:
@@ -64,43 +68,56 @@ def _lay_out_form(dialog: QDialog, form: QFormLayout, min_width: int, ok_text: s
 
 
 class SettingsDialog(QDialog):
-    """One editor per schema field, with the schema's ranges, units and help as tooltips."""
+    """One editor per schema field, in the schema's groups (Detection, Display, Storage): choices in
+    words, numbers with their units (fractions as percentages) and each field's help under it."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
         self.editors: dict[str, QWidget] = {}
-        form = QFormLayout()
+        self.kinds: dict[str, str] = {}
+        forms: dict[str, QFormLayout] = {}
+        col = QVBoxLayout()
         for f in fields():
             meta = f.metadata
             if not meta["label"]:
                 continue
+            if meta["group"] not in forms:
+                box = QGroupBox(meta["group"] or "Other")
+                forms[meta["group"]] = QFormLayout(box)
+                col.addWidget(box)
             editor, widget = self._editor(f, getattr(settings, f.name))
-            widget.setToolTip(meta["help"])
             self.editors[f.name] = editor
-            form.addRow(meta["label"], widget)
-        _lay_out_form(self, form, 480)
+            self.kinds[f.name] = meta["kind"]
+            forms[meta["group"]].addRow(meta["label"], _with_help(widget, meta["help"]))
+        _lay_out_form(self, col, 560)
 
     def _editor(self, f: dataclasses.Field, value: Any) -> tuple[QWidget, QWidget]:
         meta = f.metadata
-        suffix = f" {meta['unit']}" if meta["unit"] else ""
         if meta["choices"]:
             box = QComboBox()
-            box.addItems(list(meta["choices"]))
-            box.setCurrentText(str(value))
+            for choice, label in zip(meta["choices"], meta["labels"], strict=True):
+                box.addItem(label, choice)
+            box.setCurrentIndex(max(0, box.findData(value)))
             return box, box
-        if isinstance(value, bool) or meta["kind"] == "folder" or isinstance(value, str):
+        if meta["kind"] == "folder" or isinstance(value, str):
             edit = QLineEdit(str(value))
             edit.setPlaceholderText("the user data folder")
             return edit, _folder_row(edit, self, meta["label"])
+        if meta["kind"] == "fraction":
+            spin: QSpinBox | QDoubleSpinBox = QDoubleSpinBox()
+            spin.setDecimals(1)
+            spin.setRange(100 * meta["lo"], 100 * meta["hi"])
+            spin.setValue(100 * value)
+            spin.setSuffix(" %")
+            return spin, spin
         spin = QSpinBox() if isinstance(value, int) else QDoubleSpinBox()
         if isinstance(spin, QDoubleSpinBox):
-            spin.setDecimals(3 if meta["hi"] and meta["hi"] < 10 else 1)
-            spin.setSingleStep(0.01 if meta["hi"] and meta["hi"] < 10 else 1)
+            spin.setDecimals(0 if meta["hi"] >= 10 else 2)
         spin.setRange(meta["lo"], meta["hi"])
         spin.setValue(value)
-        spin.setSuffix(suffix)
+        spin.setSuffix(f" {meta['unit']}" if meta["unit"] else "")
         return spin, spin
 
     def values(self) -> Settings:
@@ -108,13 +125,34 @@ class SettingsDialog(QDialog):
         changes: dict[str, Any] = {}
         for name, editor in self.editors.items():
             if isinstance(editor, QComboBox):
-                value: Any = editor.currentText()
+                value: Any = editor.currentData()
             elif isinstance(editor, QLineEdit):
                 value = editor.text().strip()
             else:
                 value = editor.value()  # type: ignore[attr-defined]
+                if self.kinds[name] == "fraction":
+                    value = round(value / 100, 4)
             changes[name] = check(name, value)
         return dataclasses.replace(self.settings, **changes)
+
+
+def _with_help(widget: QWidget, text: str) -> QWidget:
+    """``widget`` with a one-line help under it, in the palette's quieter text colour."""
+    if not text:
+        return widget
+    cell = QWidget()
+    lay = QVBoxLayout(cell)
+    lay.setContentsMargins(0, 0, 0, 4)
+    lay.setSpacing(2)
+    lay.addWidget(widget)
+    help_label = QLabel(text)
+    help_label.setWordWrap(True)
+    help_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    font = help_label.font()
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    help_label.setFont(font)
+    lay.addWidget(help_label)
+    return cell
 
 
 class ExportDialog(QDialog):

@@ -75,6 +75,7 @@ class IndexController(QObject):
         self.bar = bar
         self.handle: Handle | None = None
         self._again: Album | None = None
+        self._redetect: Album | None = None  # re-detect once the run being stopped has stopped
         bar.cancel.clicked.connect(self.cancel)
 
     def running(self) -> bool:
@@ -87,13 +88,14 @@ class IndexController(QObject):
         else:
             self.start(album)
 
-    def start(self, album: Album) -> None:
+    def start(self, album: Album, redetect: bool = False) -> None:
+        """Index ``album`` (with ``redetect``, every photo read again) unless a run is in progress."""
         if self.running():
             return
         self.bar.start()
         self.handle = self.runner.start(
             "index",
-            album.index,
+            lambda cancelled: album.index(cancelled, redetect=redetect),
             on_progress=self._progress,
             on_result=self._indexed,
             on_error=self._failed,
@@ -101,8 +103,17 @@ class IndexController(QObject):
         )
         self.handle.finished.connect(self._done)
 
+    def redetect(self, album: Album) -> None:
+        """Read every photo of ``album`` again (its detection settings changed); a run in progress
+        is stopped first and the new one starts when it has."""
+        if self.running():
+            self.cancel()
+            self._redetect = album
+        else:
+            self.start(album, redetect=True)
+
     def cancel(self) -> None:
-        self._again = None
+        self._again = self._redetect = None
         if self.running():
             assert self.handle is not None
             self.handle.cancel()
@@ -125,9 +136,12 @@ class IndexController(QObject):
         handle = self.handle
         self.bar.hide()
         stopped = handle is None or handle.cancelled()
-        if handle is not None and handle.cancelled():
+        if handle is not None and handle.cancelled() and self._redetect is None:
             self.message.emit("Indexing stopped; what was done is kept (View ▸ Index Again resumes).")
         self.finished.emit(None if stopped else True)
         again, self._again = self._again, None
-        if again is not None and not stopped:
+        redetect, self._redetect = self._redetect, None
+        if redetect is not None:
+            self.start(redetect, redetect=True)
+        elif again is not None and not stopped:
             self.start(again)

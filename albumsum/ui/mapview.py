@@ -1,7 +1,11 @@
 """The map: every face of the album as a point in 2-D (PCA or t-SNE of the embeddings, paper Figs.
-2 and 7), coloured by emotion. Hovering shows the face; clicking selects it."""
+2 and 7), coloured by emotion. Hovering shows the face and what it is; clicking selects it, and the
+selection is kept when the points are placed again."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -11,11 +15,13 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.projection import normalise, project
+from albumsum.core.settings import fields
 from albumsum.ui.models import emotion_colour
 from albumsum.ui.thumbs import ThumbProvider
 from albumsum.ui.workers import Handle, Runner
 
 MARGIN = 24
+PROJECTION = next(f for f in fields() if f.name == "projection")  # its choices, in words
 HOVER_PX = 14  # how near the pointer a point must be to count as hovered
 
 
@@ -34,16 +40,37 @@ class ScatterCanvas(QWidget):
         self.selected = -1
         self.message = "No faces yet."
         self._cache: QPixmap | None = None
+        self.describe: Callable[[int], list[str]] = lambda face_id: []  # the hover card's lines
 
     def sizeHint(self) -> QSize:
         return QSize(640, 480)
 
     def set_points(self, points: np.ndarray, ids: np.ndarray, emotions: np.ndarray) -> None:
+        """New positions (a new snapshot or projection); the selected face stays selected."""
+        chosen = self.selected_id()
         self.points, self.ids, self.emotions = normalise(points), ids, emotions
-        self.hover = self.selected = -1
+        self.hover = -1
         self.message = "" if len(ids) else "No faces yet."
         self._cache = None
+        if chosen is not None:
+            self.select(chosen)
+        else:
+            self.selected = -1
         self.update()
+
+    def selected_id(self) -> int | None:
+        return int(self.ids[self.selected]) if 0 <= self.selected < len(self.ids) else None
+
+    def set_thumbs(self, thumbs: ThumbProvider) -> None:
+        """Where the hover card's faces come from; a face that arrives while hovered is painted."""
+        if self.thumbs is thumbs:
+            return
+        self.thumbs = thumbs
+        thumbs.ready.connect(self._thumbs_ready)
+
+    def _thumbs_ready(self, face_ids: list[int]) -> None:
+        if 0 <= self.hover < len(self.ids) and int(self.ids[self.hover]) in face_ids:
+            self.update()
 
     def set_message(self, text: str) -> None:
         self.message = text
@@ -95,11 +122,19 @@ class ScatterCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._legend(p)
         xy = self._xy()
-        if self.selected >= 0:
-            p.setPen(QPen(pal.color(QPalette.ColorRole.WindowText), 2))
-            p.drawEllipse(QPointF(*xy[self.selected]), 8, 8)
-        if self.hover >= 0:
+        if 0 <= self.selected < len(xy):
+            self._selected_point(p, QPointF(*xy[self.selected]), int(self.emotions[self.selected]))
+        if 0 <= self.hover < len(xy):
             self._hover_card(p, xy[self.hover])
+
+    def _selected_point(self, p: QPainter, at: QPointF, emotion: int) -> None:
+        """Filled in its own emotion's colour inside a ring, dark then light, that reads on any point."""
+        p.setBrush(emotion_colour(emotion))
+        p.setPen(QPen(Qt.GlobalColor.white, 2))
+        p.drawEllipse(at, 6, 6)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(self.palette().color(QPalette.ColorRole.WindowText), 2.5))
+        p.drawEllipse(at, 10, 10)
 
     def _legend(self, p: QPainter) -> None:
         fm = p.fontMetrics()
@@ -116,18 +151,30 @@ class ScatterCanvas(QWidget):
             y += fm.height() + 2
 
     def _hover_card(self, p: QPainter, at: np.ndarray) -> None:
+        """The hovered face (its thumbnail once loaded; asked for now) and what it is, in words."""
         fid = int(self.ids[self.hover])
         image = self.thumbs.get(fid) if self.thumbs is not None else None
-        side = 96
-        x = float(at[0]) + 12 if at[0] + 12 + side < self.width() else float(at[0]) - 12 - side
-        y = min(max(0.0, float(at[1]) - side / 2), self.height() - side)
-        rect = QRectF(x, y, side, side)
+        lines = self.describe(fid)
+        fm = p.fontMetrics()
+        side, pad = 96, 6
+        text_w = min(260, max((fm.horizontalAdvance(t) for t in lines), default=0))
+        w, h = side + 3 * pad + text_w, max(side, len(lines) * fm.height()) + 2 * pad
+        x = float(at[0]) + 14 if at[0] + 14 + w < self.width() else float(at[0]) - 14 - w
+        y = min(max(0.0, float(at[1]) - h / 2), self.height() - h)
+        card = QRectF(x, y, w, h)
         p.setPen(QPen(emotion_colour(int(self.emotions[self.hover])), 3))
         p.setBrush(self.palette().color(QPalette.ColorRole.Base))
-        p.drawRect(rect)
+        p.drawRect(card)
+        face = QRectF(x + pad, y + pad, side, side)
         if image is not None:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            p.drawImage(rect.adjusted(2, 2, -2, -2), image)
+            p.drawImage(face, image)
+        else:
+            p.fillRect(face, self.palette().color(QPalette.ColorRole.AlternateBase))
+        p.setPen(self.palette().color(QPalette.ColorRole.Text))
+        for k, line in enumerate(lines):
+            text = fm.elidedText(line, Qt.TextElideMode.ElideMiddle, text_w)
+            p.drawText(QPointF(x + side + 2 * pad, y + pad + fm.ascent() + k * fm.height()), text)
 
     def nearest(self, pos: QPointF) -> int:
         if not len(self.ids):
@@ -140,7 +187,6 @@ class ScatterCanvas(QWidget):
         k = self.nearest(event.position())
         if k != self.hover:
             self.hover = k
-            self.setToolTip("" if k < 0 else f"face {int(self.ids[k])}: {EMOTIONS[int(self.emotions[k])]}")
             self.update()
 
     def leaveEvent(self, event) -> None:
@@ -168,13 +214,17 @@ class MapView(QWidget):
         self._job: Handle | None = None
         self.canvas = ScatterCanvas()
         self.canvas.faceClicked.connect(self.faceClicked)
+        self.canvas.describe = self._describe
         self.method = QComboBox()
-        self.method.addItem("PCA (fast)", "pca")
-        self.method.addItem("t-SNE (clusters)", "tsne")
+        for value, label in zip(PROJECTION.metadata["choices"], PROJECTION.metadata["labels"], strict=True):
+            self.method.addItem(label, value)
+        self.method.setToolTip(PROJECTION.metadata["help"])
         self.method.currentIndexChanged.connect(self._method_changed)
         head = QHBoxLayout()
-        head.addWidget(QLabel("Each point is a face, placed by its embedding. Hover to see it, click to select it."), 1)
-        head.addWidget(QLabel("Projection"))
+        head.addWidget(
+            QLabel("Each point is a face; alike expressions lie close. Hover to see one, click to select it."), 1
+        )
+        head.addWidget(QLabel("Layout"))
         head.addWidget(self.method)
         col = QVBoxLayout(self)
         col.addLayout(head)
@@ -193,7 +243,7 @@ class MapView(QWidget):
 
     def set_data(self, data: AlbumData, thumbs: ThumbProvider) -> None:
         self.data = data
-        self.canvas.thumbs = thumbs
+        self.canvas.set_thumbs(thumbs)
         self.stale = True
         if self.isVisible():
             self.refresh()
@@ -215,6 +265,22 @@ class MapView(QWidget):
             on_result=self._projected,
             slot=f"projection-{id(self)}",  # a newer projection drops this one if it has not started
         )
+
+    def _describe(self, face_id: int) -> list[str]:
+        """The hover card's lines: the emotion, the group, the photo's file name."""
+        if self.data is None:
+            return []
+        row = self.data.faces.row(face_id)
+        if row >= len(self.data.faces) or int(self.data.faces.ids[row]) != face_id:
+            return []
+        emotion = int(self.data.faces.emotions[row])
+        lines = [EMOTIONS[emotion].capitalize()]
+        group = self.data.group_of.get(face_id)
+        if group is not None:
+            number = [g for g in self.data.groups if g.emotion == emotion].index(group[0]) + 1
+            lines.append(f"Group {number} of {len(group[0])} faces")
+        lines.append(Path(self.data.faces.paths[row]).name)
+        return lines
 
     def _projected(self, result: tuple) -> None:
         faces, points = result

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject, QStandardPaths
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
+from albumsum.ui import viewstate
 from albumsum.ui.curation import Curation
 from albumsum.ui.dialogs import ExportDialog, SettingsDialog
 
@@ -49,6 +50,8 @@ def build_menus(window: MainWindow) -> None:
     view.addSeparator()
     add_action(view, "&Index Again", "F5", window.start_indexing)
     add_action(view, "Stop Indexing", "Ctrl+.", window.cancel_indexing)
+    view.addSeparator()
+    viewstate.install(window, view)  # Face Details (F9), Re-detect Faces, the state messages
     window.curation = Curation(window)  # the grids' "not a face", "move to emotion" and "more like this"
     help_menu = window.menuBar().addMenu("&Help")
     help_menu.addAction("&Keyboard Shortcuts", lambda: show_shortcuts(window))
@@ -57,7 +60,9 @@ def build_menus(window: MainWindow) -> None:
 SHORTCUTS = (
     ("Ctrl+O", "open a photo folder"),
     ("Ctrl+1 … Ctrl+4", "faces, map, summary, problems"),
-    ("F5", "index again"),
+    ("F5", "index again (new and changed photos)"),
+    ("Shift+F5", "re-detect the faces of every photo"),
+    ("F9, Ctrl+I", "show or hide the face details"),
     ("Ctrl+.", "stop indexing"),
     ("Ctrl+E", "export"),
     ("Arrows, Enter", "move through the faces, show one"),
@@ -96,7 +101,7 @@ def settings_with_dialog(window: MainWindow) -> None:
     dialog = SettingsDialog(window.ctx.settings, window)
     if dialog.exec() == SettingsDialog.DialogCode.Accepted:
         try:
-            window.apply_settings(dialog.values())
+            viewstate.apply_edited(window, dialog.values())
         except ValueError as exc:
             window.show_problem(f"Settings not saved: {exc}")
 

@@ -142,3 +142,19 @@ def test_a_snapshot_reads_only_the_faces_added_since_the_last_one(tmp_path: Path
     reads.clear()
     third = album.snapshot(second)
     assert reads == [0] and len(third.faces) == 5 and "p0.jpg" not in third.faces.paths  # a removal: read again
+
+
+def test_redetect_applies_a_new_minimum_face_size_to_unchanged_photos(tmp_path: Path) -> None:
+    folder = two_sizes(tmp_path / "album")
+    embedder = make_embedder()
+    album = Album(folder, Settings(min_face=30), lambda s: (FakeDetector(), embedder), tmp_path / "i.sqlite")
+    list(album.index())
+    assert album.counts()["faces"] == 4
+    album.settings = Settings(min_face=50)
+    list(album.index())  # unchanged photos are not read again: the old faces stay
+    assert album.counts()["faces"] == 4
+    list(album.index(redetect=True))
+    assert album.counts()["faces"] == 2  # only the 72 px faces are kept
+    album.settings = Settings(min_face=30)
+    list(album.index(redetect=True))
+    assert album.counts()["faces"] == 4

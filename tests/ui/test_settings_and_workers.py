@@ -23,9 +23,11 @@ def test_settings_round_trip_in_the_tmp_config_dir(qtbot, tmp_path: Path) -> Non
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     dialog = SettingsDialog(ctx.settings, window)
-    dialog.editors["device"].setCurrentText("cpu")
+    device = dialog.editors["device"]
+    device.setCurrentIndex(device.findData("cpu"))
     dialog.editors["min_face"].setValue(32)
-    dialog.editors["subclass_source"].setCurrentText("album")
+    source = dialog.editors["subclass_source"]
+    source.setCurrentIndex(source.findData("album"))
     dialog.editors["summary_size"].setValue(20)
     dialog.editors["index_location"].setText(str(tmp_path / "indexes"))
     window.apply_settings(dialog.values())
