@@ -110,10 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--not-a-face", action="store_true", help="leave it out of groups, summaries and exports")
     what.add_argument("--emotion", choices=EMOTIONS, help="the emotion it shows")
+    what.add_argument("--is-a-face", action="store_true", help="keep it: a face after all (review stops proposing it)")
     what.add_argument("--undo", action="store_true", help="forget the corrections of this face")
-    p = sub.add_parser("similar", help="more like this face: the faces nearest to it in expression")
+    p = sub.add_parser("review", help="faces that are likely not faces (poor and doubtful), proposed for rejection")
     _common(p)
-    p.add_argument("--face", type=int, required=True, help="the face's id (albumsum export --csv lists them)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("rename", help="give a group a name (kept through re-indexing), or --clear it")
     _common(p)
     _grouping(p)
@@ -122,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     name = p.add_mutually_exclusive_group(required=True)
     name.add_argument("--name", metavar="TEXT", help="the group's new name")
     name.add_argument("--clear", action="store_true", help="forget the group's name")
+    p = sub.add_parser("similar", help="more like this face: the faces nearest to it in expression")
+    _common(p)
+    p.add_argument("--face", type=int, required=True, help="the face's id (albumsum export --csv lists them)")
     p.add_argument("-k", type=int, default=12, help="how many faces (default 12)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("summarize", help="per emotion, the face counts and sub-classes")
@@ -319,6 +323,40 @@ def cmd_similar(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    album = _open_existing(args)
+    data = album.snapshot()
+    assert data is not None
+    faces = data.faces
+    rows = []
+    for fid in album.likely_non_faces(data):
+        r = faces.row(fid)
+        rows.append(
+            {
+                "face": fid,
+                "photo": faces.paths[r],
+                "quality": round(float(faces.qualities[r]), 3),
+                "detector": round(float(faces.scores[r]), 4),
+                "emotion": EMOTIONS[faces.emotions[r]],
+            }
+        )
+    if args.json:
+        print(json.dumps({"likely_non_faces": rows}, indent=2))
+        return EXIT_OK
+    if not rows:
+        print(f"no likely non-faces among {len(faces)} faces")
+        return EXIT_OK
+    print(f"{len(rows)} of {len(faces)} faces are likely not faces (poor picture and doubtful detection):")
+    for r in rows:
+        print(f"{r['face']:>7}  quality {r['quality']:.2f}  detector {r['detector']:.3f}  {r['photo']}")
+    where = f'"{album.folder}"' + (f' --db "{args.db}"' if args.db else "")
+    print(
+        f"Reject one with: albumsum correct {where} --face ID --not-a-face\n"
+        f"Keep one (not proposed again) with: albumsum correct {where} --face ID --is-a-face"
+    )
+    return EXIT_OK
+
+
 def cmd_correct(args: argparse.Namespace) -> int:
     album = _open_existing(args)
     try:
@@ -326,17 +364,14 @@ def cmd_correct(args: argparse.Namespace) -> int:
             n = album.undo_correction(args.face)
             print(f"face {args.face}: {n} correction(s) forgotten")
         else:
-            album.correct(args.face, not_a_face=args.not_a_face, emotion=args.emotion)
-            print(f"face {args.face}: {'not a face' if args.not_a_face else args.emotion}")
+            album.correct(args.face, not_a_face=args.not_a_face, emotion=args.emotion, is_a_face=args.is_a_face)
+            said = "not a face" if args.not_a_face else "a face" if args.is_a_face else args.emotion
+            print(f"face {args.face}: {said}")
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from exc
     return EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    plan = ExportPlan(args.html, args.contact_sheet, args.per_emotion, args.summary, args.csv)
-    if plan.empty():
-        raise CliError("nothing to export: give --html DIR, --contact-sheet PNG, --summary DIR and/or --csv FILE", 2)
 def cmd_rename(args: argparse.Namespace) -> int:
     album = _open_existing(args)
     try:
@@ -348,6 +383,10 @@ def cmd_rename(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    plan = ExportPlan(args.html, args.contact_sheet, args.per_emotion, args.summary, args.csv)
+    if plan.empty():
+        raise CliError("nothing to export: give --html DIR, --contact-sheet PNG, --summary DIR and/or --csv FILE", 2)
     for path in _open_existing(args).export(plan):
         print(path)
     return EXIT_OK
@@ -404,11 +443,12 @@ COMMANDS = {
     "index": cmd_index,
     "correct": cmd_correct,
     "similar": cmd_similar,
+    "review": cmd_review,
+    "rename": cmd_rename,
     "summarize": cmd_summarize,
     "export": cmd_export,
     "errors": cmd_errors,
 }
-    "rename": cmd_rename,
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -273,14 +273,29 @@ class Album:
         order = np.argsort(dist, kind="stable")[: max(0, min(k, len(faces) - 1))]
         return [(int(faces.ids[i]), float(dist[i])) for i in order]
 
-    def correct(self, face_id: int, *, not_a_face: bool = False, emotion: str | None = None) -> None:
-        """Record the user's correction of a face: not a face, or another emotion (by name). It is
-        kept through re-indexing and model changes (:mod:`albumsum.core.corrections`); it may be
-        made while the album is being indexed."""
-        if not_a_face == (emotion is not None):
-            raise ValueError("a correction is either not_a_face or an emotion")
+    def correct(
+        self, face_id: int, *, not_a_face: bool = False, emotion: str | None = None, is_a_face: bool = False
+    ) -> None:
+        """Record the user's correction of a face: not a face, a face after all (kept when the app
+        proposed to reject it), or another emotion (by name). It is kept through re-indexing and
+        model changes (:mod:`albumsum.core.corrections`); it may be made while the album is being
+        indexed."""
+        if not_a_face + is_a_face + (emotion is not None) != 1:
+            raise ValueError("a correction is one of not_a_face, is_a_face or an emotion")
+        kind = "not_face" if not_a_face else "is_face" if is_a_face else "emotion"
         with IndexWriter(self.index_path, self.folder) as store:
-            store.correct(face_id, "not_face" if not_a_face else "emotion", emotion)
+            store.correct(face_id, kind, emotion)
+
+    def likely_non_faces(self, data: AlbumData | None = None) -> list[int]:
+        """Face ids the app proposes to reject as not faces, worst first
+        (:func:`albumsum.core.quality.likely_non_faces`); faces the user kept are not proposed again."""
+        from albumsum.core.quality import likely_non_faces
+
+        data = data or self.snapshot()
+        if data is None:
+            raise FileNotFoundError(f"{self.folder} is not indexed yet (no {self.index_path})")
+        f = data.faces
+        return [int(f.ids[r]) for r in likely_non_faces(f.qualities, f.scores, f.confirmed)]
 
     def rename_group(self, emotion: int | str, number: int, name: str | None, data: AlbumData | None = None) -> Group:
         """Name group ``number`` (1-based, in the order the window, ``summarize`` and the exports

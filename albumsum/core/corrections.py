@@ -1,4 +1,5 @@
-"""A user's corrections: "not a face" and "this face is <emotion>", kept as data in the index.
+"""A user's corrections: "not a face", "this is a face" and "this face is <emotion>", kept as data
+in the index.
 
 A correction is stored against the face's photo (its content hash and its path) and its box, not
 its face id: a photo read again (a new framing, or a file rewritten by an editor, which changes its
@@ -20,13 +21,15 @@ from albumsum.core.emotions import EMOTIONS
 from albumsum.core.faces import box_iou
 
 MATCH_IOU = 0.5
-KINDS = ("not_face", "emotion")
+KINDS = ("not_face", "is_face", "emotion")
+EXCLUSIVE = {"not_face": ("is_face",), "is_face": ("not_face",)}  # kinds a correction replaces, besides its own
 
 
 @dataclass(frozen=True)
 class Correction:
-    """``kind`` ``not_face`` or ``emotion`` (``value`` the emotion's name) for the face of content
-    ``hash`` at ``box`` (x0, y0, x1, y1, original pixels)."""
+    """``kind`` ``not_face``, ``is_face`` (the user kept a face the app proposed to reject) or
+    ``emotion`` (``value`` the emotion's name) for the face of content ``hash`` at ``box``
+    (x0, y0, x1, y1, original pixels)."""
 
     hash: str
     box: tuple[float, float, float, float]
@@ -65,18 +68,22 @@ def match(
 
 def apply(
     emotions: np.ndarray, subclasses: np.ndarray, found: dict[int, list[Correction]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(keep mask, emotions, sub-classes, corrected mask) after the matched corrections: a face
-    marked not a face is left out; a face moved to another emotion gets it, in sub-class 0 of it
-    (the model's sub-classes are fitted per emotion)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(keep mask, emotions, sub-classes, corrected mask, confirmed mask) after the matched
+    corrections: a face marked not a face is left out; a face moved to another emotion gets it, in
+    sub-class 0 of it (the model's sub-classes are fitted per emotion); a face the user kept as a
+    face is confirmed."""
     n = len(emotions)
-    keep, corrected = np.ones(n, bool), np.zeros(n, bool)
+    keep, corrected, confirmed = np.ones(n, bool), np.zeros(n, bool), np.zeros(n, bool)
     emotions, subclasses = np.array(emotions, np.int64), np.array(subclasses, np.int64)
     for row, items in found.items():
         for c in items:
             if c.kind == "not_face":
                 keep[row] = False
-            elif EMOTIONS.index(c.value) != emotions[row]:
-                emotions[row], subclasses[row] = EMOTIONS.index(c.value), 0
-            corrected[row] = True
-    return keep, emotions, subclasses, corrected
+            elif c.kind == "is_face":
+                confirmed[row] = True
+            else:
+                if EMOTIONS.index(c.value) != emotions[row]:
+                    emotions[row], subclasses[row] = EMOTIONS.index(c.value), 0
+                corrected[row] = True
+    return keep, emotions, subclasses, corrected, confirmed

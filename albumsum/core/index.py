@@ -158,6 +158,7 @@ class AlbumFaces:
     qualities: np.ndarray | None = None
     positions: np.ndarray | None = None
     corrected: np.ndarray | None = None  # bool: the user set this face's emotion
+    confirmed: np.ndarray | None = None  # bool: the user kept this face when the app proposed to reject it
 
     def __post_init__(self) -> None:
         nan = np.full(len(self.ids), np.nan)
@@ -167,6 +168,8 @@ class AlbumFaces:
             object.__setattr__(self, "positions", nan.copy())
         if self.corrected is None:
             object.__setattr__(self, "corrected", np.zeros(len(self.ids), bool))
+        if self.confirmed is None:
+            object.__setattr__(self, "confirmed", np.zeros(len(self.ids), bool))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -214,6 +217,7 @@ def _arrays(f: AlbumFaces) -> tuple[np.ndarray, ...]:
         f.qualities,
         f.positions,
         f.corrected,
+        f.confirmed,
     )
 
 
@@ -331,8 +335,10 @@ class _Index:
         found = corrections.match(faces.hashes, faces.paths, faces.boxes, self.corrections(faces.hashes, faces.paths))
         if not found:
             return faces
-        keep, emotions, subclasses, corrected = corrections.apply(faces.emotions, faces.subclasses, found)
-        fixed = dataclasses.replace(faces, emotions=emotions, subclasses=subclasses, corrected=corrected)
+        keep, emotions, subclasses, corrected, confirmed = corrections.apply(faces.emotions, faces.subclasses, found)
+        fixed = dataclasses.replace(
+            faces, emotions=emotions, subclasses=subclasses, corrected=corrected, confirmed=confirmed
+        )
         return fixed.take(np.flatnonzero(keep))
 
     def face_details(self, face_ids: Sequence[int]) -> dict[int, StoredFace]:
@@ -538,12 +544,14 @@ class IndexWriter(_Index):
         return row[0], tuple(row[1:5]), row[5]
 
     def correct(self, face_id: int, kind: str, value: str | None = None) -> Correction:
-        """Record that face ``face_id`` is not a face (``kind="not_face"``) or shows the emotion
-        ``value`` (``kind="emotion"``); a later correction of the same kind replaces an earlier one."""
+        """Record that face ``face_id`` is not a face (``kind="not_face"``), is one after all
+        (``"is_face"``), or shows the emotion ``value`` (``kind="emotion"``); a later correction of
+        the same kind replaces an earlier one, and "is a face" and "not a face" replace each other."""
         digest, box, path = self._face_key(face_id)
         correction = Correction(digest, box, kind, value, path)
         with self.batch():
-            self._forget(face_id, kind)
+            for replaced in (kind, *corrections.EXCLUSIVE.get(kind, ())):
+                self._forget(face_id, replaced)
             self._conn.execute(
                 "INSERT INTO corrections(hash, x0, y0, x1, y1, kind, value, created, path)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
