@@ -65,3 +65,38 @@ def test_kill_9_twice_then_resume(tmp_path: Path) -> None:
         doubled = "SELECT COUNT(*) FROM (SELECT hash, idx FROM faces GROUP BY hash, idx HAVING COUNT(*) > 1)"
         assert sql(store, doubled) == [(0,)]
         assert store.integrity_ok()
+
+
+def test_kill_9_while_videos_are_read_then_resume(tmp_path: Path) -> None:
+    """Videos among the photos (the kills land wherever the scan is): the rerun reads what was not
+    committed, each video whole and once."""
+    import pytest
+
+    pytest.importorskip("av")
+    from tests.core.test_video import write_clip
+    from tests.core.test_video_index import stills
+
+    album = tmp_path / "album"
+    photos, clips = 12, 3  # three different clips (the same bytes twice would be one content)
+    for i in range(photos):
+        write_photo(album / f"p{i:02d}.jpg", seed=i, size=(160, 120))
+    scenes = stills(tmp_path / "frames")
+    for k in range(clips):  # p02a.mp4 sorts between p02.jpg and p03.jpg: videos come mid-scan
+        write_clip(album / f"p{3 * k + 2:02d}a.mp4", scenes[k % 3 :] + scenes[: k % 3], seconds_each=2.0)
+    digests = {p.name: p.read_bytes() for p in album.glob("*.mp4")}
+    db = tmp_path / "index.sqlite"
+    first = start_and_kill(album, db, after=3)
+    second = start_and_kill(album, db, after=first + 4)
+    total = photos + clips
+    assert 0 < first < second < total, (first, second)
+    with IndexWriter(db) as store:
+        assert store.integrity_ok()
+        run_to_end(index_album(album, store, FakeDetector(), make_embedder(), IndexSettings(min_face=5)))
+        counts = store.counts()
+        assert counts["photos"] == total and counts["errors"] == 0
+        assert counts["faces"] == photos + 3 * clips  # one face a scene of each clip, none doubled
+        doubled = "SELECT COUNT(*) FROM (SELECT hash, idx FROM faces GROUP BY hash, idx HAVING COUNT(*) > 1)"
+        assert sql(store, doubled) == [(0,)]
+        positions = sql(store, "SELECT COUNT(*) FROM faces WHERE position IS NOT NULL")[0][0]
+        assert positions == 3 * clips
+    assert {p.name: p.read_bytes() for p in album.glob("*.mp4")} == digests  # videos only read
