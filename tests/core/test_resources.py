@@ -111,7 +111,10 @@ def test_a_wheel_install_ships_the_resources(tmp_path) -> None:
     subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", tmp_path / "dist", src], check=True)
     wheel = next((tmp_path / "dist").glob("albumsum-*.whl"))
     prefix = tmp_path / "prefix"
-    subprocess.run([*pip, "install", "--no-deps", "--no-compile", "--prefix", prefix, wheel], check=True)
+    # --ignore-installed: without it pip uninstalls the albumsum this suite runs from before it installs
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--no-compile", "--ignore-installed", "--prefix", prefix, wheel], check=True
+    )
     site = next(prefix.glob("lib/python3*/site-packages"))
     env = {**os.environ, "PYTHONPATH": str(site)}
     out = _run(
