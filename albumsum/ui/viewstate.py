@@ -58,8 +58,6 @@ def _indexing_first_time(window: MainWindow, p: IndexProgress) -> None:
         return
     folder = window.session.album.folder
     window.browse.empty.setText(f"Indexing {folder.name}… faces appear here as they are found.")
-    window.browse.empty.show()
-    window.browse.scroll.hide()
     window.map.canvas.set_message(f"Indexing {folder.name}…")
 
 
