@@ -115,9 +115,10 @@ class DetailsPanel(QWidget):
 
     def _content(self) -> QWidget:
         side = QVBoxLayout()
-        side.addWidget(self.caption, 1)
+        side.addWidget(self.caption)
         side.addWidget(self.open_button)
         side.addWidget(self.folder_button)
+        side.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(self.crop, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(side, 1)

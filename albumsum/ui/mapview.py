@@ -37,7 +37,8 @@ class ScatterCanvas(QWidget):
         self.emotions = np.zeros(0, np.int64)
         self.thumbs: ThumbProvider | None = None
         self.hover = -1
-        self.selected = -1
+        self.selected = -1  # its row, -1 while not placed
+        self.chosen: int | None = None  # the selected face's id, kept until the points that show it arrive
         self.message = "No faces yet."
         self._cache: QPixmap | None = None
         self.describe: Callable[[int], list[str]] = lambda face_id: []  # the hover card's lines
@@ -47,16 +48,11 @@ class ScatterCanvas(QWidget):
 
     def set_points(self, points: np.ndarray, ids: np.ndarray, emotions: np.ndarray) -> None:
         """New positions (a new snapshot or projection); the selected face stays selected."""
-        chosen = self.selected_id()
         self.points, self.ids, self.emotions = normalise(points), ids, emotions
         self.hover = -1
         self.message = "" if len(ids) else "No faces yet."
         self._cache = None
-        if chosen is not None:
-            self.select(chosen)
-        else:
-            self.selected = -1
-        self.update()
+        self._place_selection()
 
     def selected_id(self) -> int | None:
         return int(self.ids[self.selected]) if 0 <= self.selected < len(self.ids) else None
@@ -77,7 +73,12 @@ class ScatterCanvas(QWidget):
         self.update()
 
     def select(self, face_id: int) -> None:
-        hits = np.flatnonzero(self.ids == face_id)
+        """Select ``face_id`` (selected as soon as it is placed, when it is not yet)."""
+        self.chosen = int(face_id)
+        self._place_selection()
+
+    def _place_selection(self) -> None:
+        hits = np.flatnonzero(self.ids == self.chosen) if self.chosen is not None else []
         self.selected = int(hits[0]) if len(hits) else -1
         self.update()
 
@@ -172,9 +173,10 @@ class ScatterCanvas(QWidget):
         else:
             p.fillRect(face, self.palette().color(QPalette.ColorRole.AlternateBase))
         p.setPen(self.palette().color(QPalette.ColorRole.Text))
+        top = y + (h - len(lines) * fm.height()) / 2 + fm.ascent()  # the lines centred beside the face
         for k, line in enumerate(lines):
             text = fm.elidedText(line, Qt.TextElideMode.ElideMiddle, text_w)
-            p.drawText(QPointF(x + side + 2 * pad, y + pad + fm.ascent() + k * fm.height()), text)
+            p.drawText(QPointF(x + side + 2 * pad, top + k * fm.height()), text)
 
     def nearest(self, pos: QPointF) -> int:
         if not len(self.ids):
@@ -196,8 +198,7 @@ class ScatterCanvas(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         k = self.nearest(event.position())
         if k >= 0:
-            self.selected = k
-            self.update()
+            self.select(int(self.ids[k]))
             self.faceClicked.emit(int(self.ids[k]))
 
 

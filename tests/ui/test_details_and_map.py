@@ -122,6 +122,7 @@ def test_the_selected_point_is_drawn_in_its_own_emotions_colour(qtbot) -> None:
     happy, anger = EMOTIONS.index("happiness"), EMOTIONS.index("anger")
     canvas = canvas_with(qtbot, [happy, anger, happy])
     canvas.select(12)
+    assert canvas.selected_id() == 12
     x, y = canvas._xy()[2]
     pixel = canvas.grab().toImage().pixelColor(round(x), round(y))
     assert pixel.name() == emotion_colour(happy).name()
@@ -146,6 +147,15 @@ def test_the_hover_card_reads_in_words_at_once(qtbot, window: MainWindow, album:
     canvas.update = lambda: repaints.append(1)
     window.session.thumbs.ready.emit([fid])  # the thumbnail arrives: the card is painted again
     assert repaints
+
+
+def test_a_face_selected_before_the_map_is_placed_is_selected_once_it_is(qtbot) -> None:
+    canvas = ScatterCanvas()
+    qtbot.addWidget(canvas)
+    canvas.select(11)  # chosen in the grid while the map had no points yet
+    assert canvas.selected_id() is None
+    canvas.set_points(np.array([[0.0, 0.0], [1.0, 1.0]], np.float32), np.array([10, 11]), np.array([0, 1]))
+    assert canvas.selected_id() == 11
 
 
 def test_the_selection_survives_a_new_projection(qtbot, window: MainWindow, album: Path) -> None:
