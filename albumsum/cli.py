@@ -264,8 +264,6 @@ def cmd_index(args: argparse.Namespace) -> int:
 def _index_once(album: Album, args: argparse.Namespace, stop: StopFlag, redetect: bool = False) -> None:
     """One incremental index run (with ``redetect``, every photo read again) with its progress bar
     and closing line."""
-    from albumsum.core.checkpoint import CheckpointError
-
     bar = Progress(0, "indexing", enabled=not args.quiet and sys.stderr.isatty())
     last = None
     try:
@@ -275,8 +273,13 @@ def _index_once(album: Album, args: argparse.Namespace, stop: StopFlag, redetect
                 bar.label, bar.unit = ("indexing", "files") if p.phase == "index" else ("new model", "faces")
                 video = {"video": f"{p.video_done:.0f}/{p.video_total:.0f} s"} if p.video_total else {}
                 bar.show(p.done, p.total, p.elapsed, faces=p.faces, unreadable=p.errors, **video)
-    except (CheckpointError, IndexBusy) as exc:
-        raise CliError(str(exc)) from exc
+    except Exception as exc:
+        # a bad checkpoint can only be met once its module (and torch) is imported: an up-to-date
+        # album is re-indexed without either
+        checkpoint = sys.modules.get("albumsum.core.checkpoint")
+        if isinstance(exc, IndexBusy) or (checkpoint is not None and isinstance(exc, checkpoint.CheckpointError)):
+            raise CliError(str(exc)) from exc
+        raise
     finally:
         bar.close()
     counts = album.counts()

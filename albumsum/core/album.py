@@ -31,7 +31,7 @@ import numpy as np
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import Group
 from albumsum.core.index import AlbumFaces, IndexReader, IndexWriter
-from albumsum.core.indexer import IndexProgress, IndexSettings, index_album
+from albumsum.core.indexer import IndexProgress, IndexSettings, index_album, is_up_to_date
 from albumsum.core.settings import Settings
 from albumsum.core.summary import Pick, album_groups, pick_photos
 from albumsum.core.userdata import writer_lock
@@ -39,6 +39,7 @@ from albumsum.core.userdata import writer_lock
 PipelineFactory = Callable[[Settings], tuple[Any, Any]]  # settings -> (detector, embedder)
 NAME_MAX = 80  # characters of a group's name
 LOADING = IndexProgress("model", 0, 0, 0, 0)  # first record of an indexing run: the model is loading
+LAST_RUN = "last_complete_run"  # index meta: the model file and settings of the last run that finished
 
 
 def index_location(
@@ -62,6 +63,20 @@ class ModelPipeline:
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
         self._built: tuple[Any, Any] | None = None
+
+    def stamp(self, settings: Settings, index_settings: IndexSettings) -> str:
+        """What a finished run depends on besides the files, read without loading the model: the
+        model file (path, size, time), the device and the indexing settings."""
+        from albumsum.core.resources import default_model_path
+
+        model = Path(self.model_path or default_model_path()).resolve()
+        try:
+            st = model.stat()
+            identity = f"{model}|{st.st_size}|{st.st_mtime_ns}"
+        except OSError:
+            identity = f"{model}|missing"
+        knobs = dataclasses.replace(index_settings, workers=0, redetect=False)
+        return f"{identity}|{settings.device}|{knobs!r}"
 
     def __call__(self, settings: Settings) -> tuple[Any, Any]:
         from albumsum.core.faces import MTCNNDetector
@@ -196,11 +211,19 @@ class Album:
         Raises :class:`albumsum.core.userdata.IndexBusy` when another process writes this index."""
         yield LOADING
         settings = dataclasses.replace(self.index_settings(), redetect=redetect)
-        detector, embedder = self.pipeline(self.settings)
+        stamp = self.pipeline.stamp(self.settings, settings) if isinstance(self.pipeline, ModelPipeline) else None
         with contextlib.ExitStack() as stack:
             stack.enter_context(writer_lock(self.index_path))
             store = stack.enter_context(IndexWriter(self.index_path, self.folder))
+            if stamp is not None and store.meta(LAST_RUN) == stamp and is_up_to_date(self.folder, store, settings):
+                return store.counts()  # nothing to read, same model and settings: the model is not even loaded
+            detector, embedder = self.pipeline(self.settings)
+            with store.batch():
+                store.set_meta(LAST_RUN, "")  # a run stopped or killed from here on leaves no stamp
             yield from index_album(self.folder, store, detector, embedder, settings, should_stop=should_stop)
+            if stamp is not None and not should_stop():
+                with store.batch():
+                    store.set_meta(LAST_RUN, stamp)
             return store.counts()
 
     def snapshot(self, previous: AlbumData | None = None) -> AlbumData | None:

@@ -324,6 +324,19 @@ def index_album(
         yield from reembed(store, embedder, should_stop)
 
 
+def is_up_to_date(root: str | os.PathLike[str], store: IndexWriter, settings: IndexSettings) -> bool:
+    """Whether :func:`index_album` would find nothing to read under ``root``: no file new, changed or
+    gone since ``store`` saw it, nothing to re-detect or retry, every face's quality known. Whether
+    the model changed is the caller's to know (checking it needs the model)."""
+    listing = list_album(Path(root), lambda p: is_video(p) or looks_like_image(p))
+    known = store.photos()
+    if settings.redetect or listing.errors or known.keys() != listing.files.keys():
+        return False
+    if any(_changed(known[rel], st, settings.retry_errors) for rel, st in listing.files.items()):
+        return False
+    return not store.faces_without_quality(limit=1)
+
+
 def _duration(path: Path) -> float:
     try:
         return video_duration(path)

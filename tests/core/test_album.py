@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from albumsum import cli
-from albumsum.core.album import Album, ExportPlan, index_location
+from albumsum.core.album import Album, ExportPlan, ModelPipeline, index_location
+from albumsum.core.index import IndexWriter
 from albumsum.core.settings import Settings
 from albumsum.core.userdata import default_index_path
 from tests.core.helpers import (
@@ -158,3 +159,46 @@ def test_redetect_applies_a_new_minimum_face_size_to_unchanged_photos(tmp_path: 
     album.settings = Settings(min_face=30)
     list(album.index(redetect=True))
     assert album.counts()["faces"] == 4
+
+
+def test_an_unchanged_album_is_re_indexed_without_loading_the_model(tmp_path: Path, monkeypatch) -> None:
+    """Nothing new, changed or gone, and the same model file and settings: no model is built; any
+    of those changing, or an interrupted last run, brings the full run back."""
+    album = two_sizes(tmp_path / "album")
+    built = fake_mtcnn(monkeypatch)
+    model = write_checkpoint(tmp_path / "m.pt")
+    db = tmp_path / "db.sqlite"
+
+    def run(**settings) -> int:
+        """Index with a fresh Album (a new process, as the CLI is); how many pipelines were built."""
+        before = len(built)
+        a = Album(album, Settings(device="cpu", **settings), ModelPipeline(model, workers=0), db=db)
+        counts = _drain(a.index())
+        assert counts["photos"] == len(list(album.iterdir()))
+        return len(built) - before
+
+    assert run() == 1
+    assert run() == 0  # up to date: the model is not loaded
+    write_photo(album / "new.jpg", size=(160, 120), seed=7)
+    assert run() == 1  # a new photo
+    assert run() == 0
+    (album / "new.jpg").unlink()
+    assert run() == 1  # a photo gone
+    os.utime(model, ns=(1, 1))
+    assert run() == 1  # the model file changed
+    assert run(min_face=30) == 1  # another minimum face size
+    assert run(min_face=30) == 0
+    stopped = Album(album, Settings(device="cpu", min_face=30), ModelPipeline(model, workers=0), db=db)
+    _drain(stopped.index(redetect=True, should_stop=lambda: True))  # a run that did not finish
+    with IndexWriter(db) as store:
+        assert store.meta("last_complete_run") == ""  # leaves no stamp behind, as when killed
+    assert run(min_face=30) == 1
+    assert run(min_face=30) == 0
+
+
+def _drain(progress) -> dict:
+    while True:
+        try:
+            next(progress)
+        except StopIteration as done:
+            return done.value
