@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
@@ -24,12 +25,13 @@ REDETECT_QUESTION = "Re-detect faces in this album now?"
 def install(window: MainWindow, view: QMenu) -> None:
     """The View menu's Face Details and Re-detect Faces, and the state messages' wiring."""
     window.dock.setFeatures(window.dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+    window.dock.installEventFilter(_DockClosed(window))
     toggle: QAction = window.dock.toggleViewAction()
     toggle.setText("Face &Details")
     toggle.setShortcuts([QKeySequence("F9"), QKeySequence("Ctrl+I")])
     view.addAction(toggle)
     window.dock.setVisible(window.ctx.settings.show_details)
-    toggle.toggled.connect(lambda on: _remember(window, show_details=on))
+    toggle.triggered.connect(lambda on: _remember(window, show_details=on))  # the user's choice, not a closing window
     redetect = QAction("Re-detect Faces", view)
     redetect.setShortcut(QKeySequence("Shift+F5"))
     redetect.setToolTip("Read every photo again with the current detection settings")
@@ -44,6 +46,19 @@ def select_everywhere(window: MainWindow, face_id: int) -> None:
     window.details.show_face(face_id)
     window.browse.select_face(face_id)
     window.map.canvas.select(face_id)
+
+
+class _DockClosed(QObject):
+    """The panel's close button: the user hid it (a closing window hides it too, and is not remembered)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close and self.window.isVisible():
+            _remember(self.window, show_details=False)
+        return False
 
 
 def _remember(window: MainWindow, **changes: object) -> None:

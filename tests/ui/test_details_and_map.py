@@ -236,3 +236,8 @@ def test_the_details_panel_can_be_hidden_and_it_is_remembered(qtbot, window: Mai
     assert not window.dock.isVisible() and window.ctx.settings.show_details is False
     action.trigger()
     assert window.dock.isVisible() and window.ctx.settings.show_details is True
+    window.dock.close()  # its close button
+    assert window.ctx.settings.show_details is False
+    action.trigger()
+    window.close()  # closing hides the panel: that is not the user hiding it
+    assert window.ctx.settings.show_details is True
