@@ -65,7 +65,7 @@ class Settings:
         "Run the face model on",
         choices=("auto", "cpu", "cuda"),
         labels=("Automatic (GPU when available)", "Processor only", "GPU (CUDA)"),
-        help="A GPU makes indexing several times faster; the results are the same.",
+        help="A GPU makes indexing several times faster; the faces found are the same.",
         group="Detection",
     )
     min_face: float = setting(
@@ -74,7 +74,7 @@ class Settings:
         lo=8,
         hi=1000,
         unit="px",
-        help="Smaller faces are left out (the shorter side of the face's box, in the photo's pixels).",
+        help="Smaller faces are left out (the shorter side of a face's box, in photo pixels).",
         group="Detection",
     )
     min_score: float = setting(
@@ -83,7 +83,7 @@ class Settings:
         lo=0.5,
         hi=0.999,
         kind="fraction",
-        help="How sure the detector must be that it sees a face; lower finds more faces and more mistakes.",
+        help="How sure the detector must be; lower finds more faces, and more mistakes.",
         group="Detection",
     )
     subclass_source: str = setting(
@@ -91,7 +91,7 @@ class Settings:
         "Groups within an emotion",
         choices=("model", "album"),
         labels=("The model's groups (the same in every album)", "Groups found in this album"),
-        help="The model's groups mean the same everywhere; groups found here fit this album's faces.",
+        help="The model's groups mean the same in every album; album groups fit this one.",
         group="Display",
     )
     max_subclasses: int = setting(
@@ -112,25 +112,25 @@ class Settings:
         lo=0.0,
         hi=1.0,
         kind="fraction",
-        help="0 % shows every face; faces of lower quality (small, blurred, dark, turned) are left out.",
+        help="0 % shows every face; higher hides small, blurred, dark or turned faces.",
         group="Display",
     )
     thumb_size: int = setting(
-        80, "Thumbnail size", lo=48, hi=160, unit="px", help="Faces in the grids (applies on restart).", group="Display"
+        80, "Thumbnail size", lo=48, hi=160, unit="px", help="The faces in the grids.", group="Display"
     )
     projection: str = setting(
         "pca",
         "Map layout",
         choices=("pca", "tsne"),
         labels=("Overview map (PCA, fast)", "Similarity map (t-SNE, clusters)"),
-        help="The overview keeps the big picture; the similarity map puts alike faces side by side.",
+        help="Overview: the big picture; similarity map: alike faces side by side.",
         group="Display",
     )
     index_location: str = setting(
         "",
         "Index folder",
         kind="folder",
-        help="Where the index of each album is kept; empty: the user data folder. Nothing is written into the album.",
+        help="Where album indexes are kept; empty: the user data folder. Never in the album.",
         group="Storage",
     )
     show_details: bool = setting(True, "")  # the window's face details panel (View ▸ Face Details)

@@ -91,7 +91,7 @@ class SettingsDialog(QDialog):
             self.editors[f.name] = editor
             self.kinds[f.name] = meta["kind"]
             forms[meta["group"]].addRow(meta["label"], _with_help(widget, meta["help"]))
-        _lay_out_form(self, col, 560)
+        _lay_out_form(self, col, 620)
 
     def _editor(self, f: dataclasses.Field, value: Any) -> tuple[QWidget, QWidget]:
         meta = f.metadata
@@ -146,7 +146,7 @@ def _with_help(widget: QWidget, text: str) -> QWidget:
     lay.setSpacing(2)
     lay.addWidget(widget)
     help_label = QLabel(text)
-    help_label.setWordWrap(True)
+    help_label.setWordWrap(False)  # one line: a wrapped label in a form is squeezed when the dialog opens
     help_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     font = help_label.font()
     font.setPointSizeF(font.pointSizeF() * 0.9)

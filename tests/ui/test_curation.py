@@ -18,7 +18,7 @@ from tests.ui.test_window import WAIT, open_and_index
 def test_delete_marks_a_face_as_not_a_face_everywhere(qtbot, window: MainWindow, album: Path) -> None:
     open_and_index(qtbot, window, album)
     window.show_tab(0)
-    grid = window.browse.grids[0]
+    grid = window.browse.grid
     grid.setFocus()
     grid.setCurrentIndex(grid.model().index(0))
     face = int(grid.currentIndex().data(Role.FACE_ID))
@@ -43,7 +43,7 @@ def test_moving_a_face_to_another_emotion_regroups_it(qtbot, window: MainWindow,
 
 def test_s_opens_the_faces_most_like_the_selected_one(qtbot, window: MainWindow, album: Path) -> None:
     open_and_index(qtbot, window, album)
-    grid = window.browse.grids[0]
+    grid = window.browse.grid
     grid.setFocus()
     grid.setCurrentIndex(grid.model().index(0))
     face = int(grid.currentIndex().data(Role.FACE_ID))
