@@ -1,24 +1,25 @@
-"""Browse by emotion: the emotion list with counts, and for the chosen emotion one grid per group
-(sub-class), numbered in display order and captioned from the group itself, its faces ranked by
-closeness to the group's most typical face (the medoid, first and outlined). Faces can be marked
-"not a face" or moved to another emotion, and asked for faces like them."""
+"""Browse by emotion: the emotion list with counts, and for the chosen emotion its groups on one
+scroll surface, each under a header with its number in display order, its name if the user gave
+one, and a caption from the group itself; faces sorted by closeness to the group's typical face,
+by quality or by photo, the face the group is shown by outlined. Faces can be marked "not a face"
+or moved to another emotion, asked for faces like them, and opened large; groups can be renamed.
+
+:class:`FaceGrid` is the plain grid of the summary and "more like this face"."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListView,
     QMenu,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -26,10 +27,10 @@ from PySide6.QtWidgets import (
 
 from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.groups import Group
-from albumsum.core.summary import group_caption
 from albumsum.ui.delegates import PAD, ThumbDelegate
-from albumsum.ui.models import EmotionListModel, FaceListModel, Role
+from albumsum.ui.models import EmotionListModel, Role
+from albumsum.ui.sectiongrid import SectionGrid
+from albumsum.ui.sections import SORTS
 from albumsum.ui.thumbs import ThumbProvider
 
 MAX_ROWS = 3  # rows a sub-class grid shows before it scrolls
@@ -104,33 +105,39 @@ class FaceGrid(QListView):
 
 
 class BrowseView(QWidget):
-    """Emotion list on the left, the sub-class grids of the chosen emotion on the right."""
+    """Emotion list on the left; on the right the chosen emotion's groups on one scroll surface
+    (:class:`~albumsum.ui.sectiongrid.SectionGrid`), with the sub-class source and the sort order."""
 
     faceSelected = Signal(int)
-    faceActivated = Signal(int)
+    faceActivated = Signal(int)  # Enter or double-click: the large viewer
     sourceChanged = Signal(str)
     correctionRequested = Signal(int, object)  # face id, emotion name or None (not a face)
     similarRequested = Signal(int)
+    renameRequested = Signal(int, int, str)  # emotion, group number (1-based), the new name ("" forgets it)
+    thumbSizeChanged = Signal(int)  # px, from Ctrl+wheel
 
     def __init__(self, thumb_size: int = 80, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.thumb_size = thumb_size
         self.data: AlbumData | None = None
         self.thumbs: ThumbProvider | None = None
-        self.grids: list[FaceGrid] = []  # the grids of the shown emotion, one per sub-class
-        self._rows: list[tuple[QLabel, FaceGrid]] = []  # every row made so far; reused, never rebuilt
         self.emotion = -1
+        self.rename_dialog: QInputDialog | None = None
         self.emotions = QListView()
         self.emotion_model = EmotionListModel(self)
         self.emotions.setModel(self.emotion_model)
         self.emotions.setAccessibleName("Emotions")
         self.emotions.selectionModel().currentChanged.connect(lambda cur, _: self.show_emotion(cur.row()))
-        self.emotions.activated.connect(lambda _: self.focus_grid(0))
+        self.emotions.activated.connect(lambda _: self.focus_grid())
         self.source = QComboBox()
-        self.source.addItem("the model's sub-classes", "model")
-        self.source.addItem("sub-classes fitted to this album", "album")
-        self.source.setToolTip("Model sub-classes mean the same in every album; album ones find groups in this album")
+        self.source.addItem("the model's groups (the same in every album)", "model")
+        self.source.addItem("groups found in this album", "album")
+        self.source.setToolTip("The model's groups mean the same in every album; this album's own groups fit it better")
         self.source.currentIndexChanged.connect(lambda _: self.sourceChanged.emit(self.source.currentData()))
+        self.sort = QComboBox()
+        for key, words in SORTS:
+            self.sort.addItem(words, key)
+        self.sort.setAccessibleName("Sort by")
+        self.sort.currentIndexChanged.connect(lambda _: self._refill())
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         font = self.title.font()
@@ -140,16 +147,24 @@ class BrowseView(QWidget):
         self.empty = QLabel("Open a photo folder (File ▸ Open, or drop a folder here) to see its faces by emotion.")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setForegroundRole(self.empty.foregroundRole())
-        self.rows = QWidget()
-        self.rows_layout = QVBoxLayout(self.rows)
-        self.rows_layout.setContentsMargins(0, 0, 0, 0)
-        self.rows_layout.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.rows)
+        self.grid = SectionGrid(thumb_size)
+        self.scroll = self.grid  # the one scroll surface
+        self._wire_grid()
         self._layout()
+
+    @property
+    def thumb_size(self) -> int:
+        return self.grid.thumb_size
+
+    def _wire_grid(self) -> None:
+        grid = self.grid
+        grid.selectionModel().currentChanged.connect(self._current_changed)
+        grid.view.connect(self.faceActivated)
+        grid.escape.connect(self.emotions.setFocus)
+        grid.correct.connect(self.correctionRequested)
+        grid.similar.connect(self.similarRequested)
+        grid.rename.connect(self.ask_rename)
+        grid.zoomed.connect(self.thumbSizeChanged)
 
     def _layout(self) -> None:
         right = QWidget()
@@ -158,9 +173,11 @@ class BrowseView(QWidget):
         head.addWidget(self.title, 1)
         head.addWidget(QLabel("Show"))
         head.addWidget(self.source)
+        head.addWidget(QLabel("Sort by"))
+        head.addWidget(self.sort)
         col.addLayout(head)
         col.addWidget(self.empty)
-        col.addWidget(self.scroll, 1)
+        col.addWidget(self.grid, 1)
         split = QSplitter()
         split.addWidget(self.emotions)
         split.addWidget(right)
@@ -169,12 +186,19 @@ class BrowseView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(split)
-        self.scroll.hide()
+        self.grid.hide()
 
     def set_source(self, source: str) -> None:
         self.source.blockSignals(True)
         self.source.setCurrentIndex(max(0, self.source.findData(source)))
         self.source.blockSignals(False)
+
+    def set_sort(self, key: str) -> None:
+        self.sort.setCurrentIndex(max(0, self.sort.findData(key)))
+
+    def set_thumb_size(self, size: int) -> None:
+        """Thumbnails of ``size`` px at once (the settings' change, or Ctrl+wheel)."""
+        self.grid.set_thumb_size(size)
 
     def set_data(self, data: AlbumData, thumbs: ThumbProvider) -> None:
         """Show a new snapshot; keeps the chosen emotion and, where it still exists, the chosen face."""
@@ -185,110 +209,95 @@ class BrowseView(QWidget):
         if emotion < 0 or not self.emotion_model.counts[emotion]:
             emotion = next((c for c, n in enumerate(self.emotion_model.counts) if n), -1)
         self.empty.setVisible(emotion < 0)
-        self.scroll.setVisible(emotion >= 0)
+        self.grid.setVisible(emotion >= 0)
         if emotion < 0:
             self.empty.setText("No faces yet." if data.counts.get("photos") else self.empty.text())
             self.title.clear()
             return
-        self.emotion = -1  # force a rebuild of the grids
+        self.emotion = -1  # force a refill
         self.emotions.setCurrentIndex(self.emotion_model.index(emotion))
         self.show_emotion(emotion)
         if keep is not None:
             self.select_face(keep)
 
     def show_emotion(self, emotion: int) -> None:
-        """Fill the rows with the emotion's sub-class groups: existing rows get new faces (a model
-        reset), rows are only made when an emotion has more sub-classes than any shown before."""
+        """Fill the grid with the emotion's groups, each under its header."""
         if self.data is None or self.thumbs is None or emotion == self.emotion or emotion < 0:
             return
         self.emotion = emotion
-        groups = [g for g in self.data.groups if g.emotion == emotion]
+        groups = self.data.groups_of(emotion)
         total = sum(len(g) for g in groups)
         faces = "1 face" if total == 1 else f"{total} faces"
         subs = "1 group" if len(groups) == 1 else f"{len(groups)} groups"
         self.title.setText(f"{EMOTIONS[emotion].capitalize()}: {faces} in {subs}")
         self.thumbs.forget_queue()  # the faces asked for are no longer shown
-        while len(self._rows) < len(groups):
-            self._rows.append(self._new_row(len(self._rows)))
-        self.grids = []
-        for k, (label, grid) in enumerate(self._rows):
-            shown = k < len(groups)
-            if shown:
-                self._fill_row(label, grid, groups[k], k + 1)
-                self.grids.append(grid)
-            label.setVisible(shown)
-            grid.setVisible(shown)
+        self._refill()
+        self.grid.scrollToTop()
 
-    def _new_row(self, k: int) -> tuple[QLabel, FaceGrid]:
-        assert self.data is not None and self.thumbs is not None
-        label = QLabel()
-        grid = FaceGrid(self.thumb_size)
-        grid.setModel(FaceListModel(np.zeros(0, np.int64), self.data.faces, self.thumbs, None, grid))
-        grid.selectionModel().currentChanged.connect(self._current_changed)
-        grid.activated.connect(lambda index: self.faceActivated.emit(int(index.data(Role.FACE_ID))))
-        grid.leave.connect(lambda step, k=k: self.focus_grid(k + step))
-        grid.escape.connect(self.emotions.setFocus)
-        grid.correct.connect(self.correctionRequested)
-        grid.similar.connect(self.similarRequested)
-        at = self.rows_layout.count() - 1  # before the closing stretch
-        self.rows_layout.insertWidget(at, label)
-        self.rows_layout.insertWidget(at + 1, grid)
-        return label, grid
-
-    def _fill_row(self, label: QLabel, grid: FaceGrid, group: Group, number: int) -> None:
-        assert self.data is not None and self.thumbs is not None
-        plural = "s" if len(group) != 1 else ""
-        caption = group_caption(group, self.data.faces)
-        label.setText(f"Group {number}: {caption} · {len(group)} face{plural}, the most typical first")
-        grid.setAccessibleName(f"Group {number}")
-        model = grid.model()
-        assert isinstance(model, FaceListModel)
-        model.set_faces(group.face_ids, self.data.faces, self.thumbs, group)
-        grid.scrollToTop()
-        grid.fit_height()
+    def _refill(self) -> None:
+        if self.data is None or self.thumbs is None or self.emotion < 0:
+            return
+        keep = self.current_face()
+        self.grid.sections.set_groups(self.data, self.thumbs, self.emotion, self.sort.currentData())
+        if keep is not None:
+            self.grid.select_face(keep)
 
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        if not current.isValid():
-            return
-        for grid in self.grids:  # one selection across the grids
-            if grid.model() is not current.model():
-                grid.selectionModel().clearSelection()
-        self.faceSelected.emit(int(current.data(Role.FACE_ID)))
+        face = self.grid.current_face()
+        if face is not None:
+            self.faceSelected.emit(face)
 
-    def focus_grid(self, k: int) -> None:
-        if not 0 <= k < len(self.grids):
-            if k < 0:
-                self.emotions.setFocus()
-            return
-        grid = self.grids[k]
-        grid.setFocus()
-        if not grid.currentIndex().isValid():
-            grid.setCurrentIndex(grid.model().index(0))
-        self.scroll.ensureWidgetVisible(grid)
+    def focus_grid(self, k: int = 0) -> None:
+        """Keyboard focus to the grid, on the first face of group ``k`` when nothing is chosen."""
+        self.grid.setFocus()
+        m = self.grid.sections
+        if self.grid.current_face() is None and 0 <= k < len(m.sections) and m.shown(k):
+            self.grid.setCurrentIndex(m.index(m.face_row(k, 0)))
 
     def current_face(self) -> int | None:
-        for grid in self.grids:
-            idx = grid.currentIndex()
-            if idx.isValid() and grid.selectionModel().isSelected(idx):
-                return int(idx.data(Role.FACE_ID))
-        return None
+        index = self.grid.currentIndex()
+        if self.grid.current_face() is None or not self.grid.selectionModel().isSelected(index):
+            return None
+        return self.grid.current_face()
+
+    def section_faces(self, face_id: int) -> list[int]:
+        """Every face of ``face_id``'s group, in the order shown (also those behind "Show all")."""
+        row = self.grid.sections.row_of(face_id)
+        if row is None:
+            return [int(face_id)]
+        return [int(f) for f in self.grid.sections.sections[self.grid.sections.section_of(row)].order]
 
     def select_face(self, face_id: int) -> bool:
-        """Show the face's emotion and select it in its grid; ``False`` when it is not shown."""
+        """Show the face's emotion and select it (its group shows all when it is further down);
+        ``False`` when it is not shown."""
         if self.data is None:
             return False
         where = self.data.group_of.get(int(face_id))
         if where is None:
             return False
-        group, rank = where
+        group = where[0]
         if group.emotion != self.emotion:
             self.emotions.setCurrentIndex(self.emotion_model.index(group.emotion))
-        for grid in self.grids:
-            model = grid.model()
-            if isinstance(model, FaceListModel) and model.group is not None and model.group.subclass == group.subclass:
-                index = model.index(rank)
-                grid.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-                grid.scrollTo(index)
-                self.scroll.ensureWidgetVisible(grid)
-                return True
-        return False
+        m = self.grid.sections
+        if m.row_of(face_id) is None:
+            k = next((k for k, s in enumerate(m.sections) if s.group.subclass == group.subclass), None)
+            if k is None:
+                return False
+            m.set_expanded(k, True)
+        return self.grid.select_face(face_id)
+
+    def ask_rename(self, k: int) -> None:
+        """A small dialog for group ``k``'s name; accepting it asks for the rename."""
+        sections = self.grid.sections.sections
+        if not 0 <= k < len(sections):
+            return
+        s = sections[k]
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Rename group")
+        dialog.setLabelText(f"A name for group {s.number} of {EMOTIONS[s.group.emotion]} ({s.caption}); empty: no name")
+        dialog.setTextValue(s.name or "")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        emotion, number = s.group.emotion, s.number
+        dialog.textValueSelected.connect(lambda text: self.renameRequested.emit(emotion, number, text.strip()))
+        dialog.open()
+        self.rename_dialog = dialog

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from albumsum.ui import viewstate
+from albumsum.ui.browsing import wire_browse
 from albumsum.ui.curation import Curation
 from albumsum.ui.dialogs import ExportDialog, SettingsDialog
 
@@ -53,6 +54,7 @@ def build_menus(window: MainWindow) -> None:
     view.addSeparator()
     viewstate.install(window, view)  # Face Details (F9), Re-detect Faces, the state messages
     window.curation = Curation(window)  # the grids' "not a face", "move to emotion" and "more like this"
+    wire_browse(window)  # the large viewer, Ctrl+wheel's thumbnail size, group renames
     help_menu = window.menuBar().addMenu("&Help")
     help_menu.addAction("&Keyboard Shortcuts", lambda: show_shortcuts(window))
 
@@ -65,7 +67,9 @@ SHORTCUTS = (
     ("F9, Ctrl+I", "show or hide the face details"),
     ("Ctrl+.", "stop indexing"),
     ("Ctrl+E", "export"),
-    ("Arrows, Enter", "move through the faces, show one"),
+    ("Arrows, Enter", "move through the faces, view one large"),
+    ("Page Down, Page Up", "next group, previous group"),
+    ("Ctrl+wheel", "larger or smaller thumbnails"),
     ("Delete", "mark the selected face as not a face"),
     ("S", "more like this face"),
     ("Esc", "back to the emotions"),
@@ -102,6 +106,7 @@ def settings_with_dialog(window: MainWindow) -> None:
     if dialog.exec() == SettingsDialog.DialogCode.Accepted:
         try:
             viewstate.apply_edited(window, dialog.values())
+            window.browse.set_thumb_size(window.ctx.settings.thumb_size)
         except ValueError as exc:
             window.show_problem(f"Settings not saved: {exc}")
 

@@ -40,7 +40,11 @@ class Role(IntEnum):
     PATH = Qt.ItemDataRole.UserRole + 6
     THUMB = Qt.ItemDataRole.UserRole + 7  # QImage or None while it loads
     COUNT = Qt.ItemDataRole.UserRole + 8
-    MEDOID = Qt.ItemDataRole.UserRole + 9  # True for the first face of a sub-class group
+    MEDOID = Qt.ItemDataRole.UserRole + 9  # True for the face a group is shown by (outlined)
+    HEADER = Qt.ItemDataRole.UserRole + 10  # True for a group's header row (albumsum.ui.sections)
+    SECTION = Qt.ItemDataRole.UserRole + 11  # the row's group, 0-based in display order
+    TITLE = Qt.ItemDataRole.UserRole + 12  # a header's words
+    EXPANDED = Qt.ItemDataRole.UserRole + 13  # a header: its group shows all its faces
 
 
 class EmotionListModel(QAbstractListModel):

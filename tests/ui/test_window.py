@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, Qt
 from albumsum import cli
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.faces import THUMB_SIZE
-from albumsum.core.summary import album_groups
+from albumsum.core.summary import album_groups, representative
 from albumsum.ui.models import Role
 from albumsum.ui.window import MainWindow
 from tests.core.helpers import fake_mtcnn, make_embedder, write_checkpoint, write_settings
@@ -38,11 +38,11 @@ def test_open_index_and_browse(qtbot, window: MainWindow, album: Path) -> None:
     assert counts[shown] > 0
     assert window.browse.title.text().startswith(EMOTIONS[shown].capitalize())
     groups = [g for g in data.groups if g.emotion == shown]
-    assert [grid.model().rowCount() for grid in window.browse.grids] == [len(g) for g in groups]
-    grid = window.browse.grids[0]
-    first = grid.model().index(0)
-    assert first.data(Role.RANK) == 0 and first.data(Role.FACE_ID) == groups[0].medoid
-    model = grid.model()
+    model = window.browse.grid.sections
+    assert [len(s.order) for s in model.sections] == [len(g) for g in groups]
+    assert model.data(model.index(0), Role.HEADER) and not model.data(model.index(1), Role.HEADER)
+    first = model.index(1)  # the group's best shot, outlined, under the group's header
+    assert model.data(first, Role.FACE_ID) == representative(groups[0], data.faces) and model.data(first, Role.MEDOID)
     qtbot.waitUntil(lambda: model.data(first, Role.THUMB) is not None, timeout=WAIT)  # loaded in the background
     assert model.data(first, Role.THUMB).width() == THUMB_SIZE  # sharp on a 2x screen
     assert window.windowTitle() == f"albumsum — {album.name}"
@@ -75,11 +75,12 @@ def test_keyboard_moves_from_the_emotions_to_the_grid_and_back(qtbot, window: Ma
     window.show_tab(0)
     window.browse.emotions.setFocus()
     qtbot.keyClick(window.browse.emotions, Qt.Key.Key_Return)
-    grid = window.browse.grids[0]
-    assert grid.currentIndex().row() == 0
+    grid = window.browse.grid
+    assert grid.currentIndex().row() == 1  # the first face, under its group's header
     with qtbot.waitSignal(window.browse.faceActivated, timeout=WAIT) as seen:
         qtbot.keyClick(grid, Qt.Key.Key_Return)
-    assert seen.args[0] == grid.model().index(0).data(Role.FACE_ID)
+    assert seen.args[0] == grid.model().index(1).data(Role.FACE_ID)
+    window.viewer.close()
     qtbot.keyClick(grid, Qt.Key.Key_Escape)
     assert window.focusWidget() is window.browse.emotions
 
@@ -156,7 +157,7 @@ def test_album_subclasses_switch_reloads_the_groups(qtbot, tmp_path: Path, album
     assert window.ctx.settings.subclass_source == "album"
     assert _layout(window.data.groups) == fitted
     shown = [g for g in window.data.groups if g.emotion == window.browse.emotion]
-    assert [grid.model().rowCount() for grid in window.browse.grids] == [len(g) for g in shown]
+    assert [len(s.order) for s in window.browse.grid.sections.sections] == [len(g) for g in shown]
     window.close()
 
 
