@@ -84,3 +84,30 @@ def test_a_video_face_shows_its_frame_and_time(qtbot, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: window.details.photo.image is not None, timeout=WAIT)
     assert window.details.photo.size_px == (640, 480)
     window.close()
+
+
+def test_review_shows_the_doubtful_faces_and_not_faces_rejects_them(
+    qtbot, window: MainWindow, album: Path, monkeypatch
+) -> None:
+    import numpy as np
+
+    import albumsum.core.quality as quality
+    from albumsum.ui.curation import ReviewDialog
+
+    open_and_index(qtbot, window, album)
+    window.curation.review_action.trigger()
+    assert not isinstance(window.curation.dialog, ReviewDialog)  # none doubtful: a status line says so
+    assert "No likely non-faces" in window.statusBar().currentMessage()
+    faces = window.data.faces
+    worst = int(np.argmin(faces.qualities))
+    doubtful = int(faces.ids[worst])
+    # thresholds that make the album's poorest face the one doubtful face
+    monkeypatch.setattr(quality, "NON_FACE_QUALITY", float(np.sort(faces.qualities)[:2].mean()))
+    monkeypatch.setattr(quality, "NON_FACE_SCORE", 1.01)
+    window.curation.review_action.trigger()
+    dialog = window.curation.dialog
+    assert isinstance(dialog, ReviewDialog) and dialog.isVisible()
+    assert dialog.face_ids == [doubtful] and dialog.selected() == [doubtful]  # proposed, all selected
+    qtbot.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: doubtful not in set(window.data.faces.ids.tolist()), timeout=WAIT)
+    assert window.session.album.likely_non_faces() != [doubtful]  # rejected: no longer proposed
