@@ -126,6 +126,8 @@ class BrowseView(QWidget):
         self.emotion_model = EmotionListModel(self)
         self.emotions.setModel(self.emotion_model)
         self.emotions.setAccessibleName("Emotions")
+        widest = max(self.emotions.fontMetrics().horizontalAdvance(f"{name}  (99999)") for name in EMOTIONS)
+        self.emotions.setMinimumWidth(widest + 48)  # the colour swatch and the frame
         self.emotions.selectionModel().currentChanged.connect(lambda cur, _: self.show_emotion(cur.row()))
         self.emotions.activated.connect(lambda _: self.focus_grid())
         self.source = QComboBox()
@@ -169,13 +171,16 @@ class BrowseView(QWidget):
     def _layout(self) -> None:
         right = QWidget()
         col = QVBoxLayout(right)
-        head = QHBoxLayout()
-        head.addWidget(self.title, 1)
-        head.addWidget(QLabel("Show"))
-        head.addWidget(self.source)
-        head.addWidget(QLabel("Sort by"))
-        head.addWidget(self.sort)
-        col.addLayout(head)
+        col.addWidget(self.title)
+        controls = QHBoxLayout()
+        for label, combo in (("Show", self.source), ("Sort by", self.sort)):
+            # the combos may be narrower than their longest entry: the grid, not the controls, sets the width
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
+            controls.addWidget(QLabel(label))
+            controls.addWidget(combo, 1)
+        controls.addStretch(0)
+        col.addLayout(controls)
         col.addWidget(self.empty)
         col.addWidget(self.grid, 1)
         split = QSplitter()

@@ -145,9 +145,8 @@ class FaceListModel(QAbstractListModel):
         if role == Role.PATH:
             return self.faces.paths[row]
         if role == Qt.ItemDataRole.ToolTipRole:
-            medoid = " (medoid)" if r == 0 and self.group is not None else ""
-            dist = f", distance {self.group.distances[r]:.2f}" if self.group is not None else ""
-            return f"{self.faces.paths[row]}\nrank {r + 1}{medoid}{dist}"
+            typical = "\nthe group's most typical face" if r == 0 and self.group is not None else ""
+            return f"{self.faces.paths[row]}{typical}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{EMOTIONS[int(self.faces.emotions[row])]} face {r + 1} in {self.faces.paths[row]}"
         return None

@@ -165,7 +165,10 @@ class SectionGrid(QListView):
 
     def _fit_columns(self) -> None:
         current = self.current_face()
+        k = self.sections.section_of(self.currentIndex().row()) if current is not None else -1
         if self.sections.set_columns(self.columns_for(self.viewport().width())) and current is not None:
+            if self.sections.row_of(current) is None:  # fewer columns: the chosen face stays shown
+                self.sections.set_expanded(k, True)
             self.select_face(current)
 
     def resizeEvent(self, event) -> None:

@@ -203,3 +203,16 @@ def test_rename_from_the_header_is_kept_and_summarized(qtbot, window: MainWindow
     emotion = window.browse.emotion
     entry = json.loads(capsys.readouterr().out)["emotions"][EMOTIONS[emotion]]["subclasses"][0]
     assert entry["name"] == "Our smiles" and entry["group"] == 1
+
+
+def test_a_narrower_window_keeps_the_chosen_face_shown(qtbot, big: MainWindow) -> None:
+    big.resize(1600, 800)
+    grid = big.browse.grid
+    qtbot.waitUntil(lambda: grid.sections.columns == grid.columns_for(grid.viewport().width()), timeout=WAIT)
+    last = int(grid.sections.sections[0].order[grid.sections.shown(0) - 1])  # the last face group 1 shows
+    assert big.browse.select_face(last)
+    wide = grid.sections.columns
+    big.resize(1000, 800)
+    qtbot.waitUntil(lambda: grid.sections.columns < wide, timeout=WAIT)
+    assert grid.current_face() == last and big.browse.current_face() == last
+    assert grid.sections.sections[0].expanded  # it would be behind "Show all" otherwise
