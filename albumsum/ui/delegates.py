@@ -1,5 +1,5 @@
-"""The thumbnail delegate: paints a face sharp at the screen's device pixel ratio, marks the medoid
-and the selection with palette colours (so light and dark themes both read well)."""
+"""The thumbnail delegate: paints a face sharp at the screen's device pixel ratio, marks the face a
+group is shown by and the selection with palette colours (so light and dark themes both read well)."""
 
 from __future__ import annotations
 

@@ -216,3 +216,28 @@ def test_a_narrower_window_keeps_the_chosen_face_shown(qtbot, big: MainWindow) -
     qtbot.waitUntil(lambda: grid.sections.columns < wide, timeout=WAIT)
     assert grid.current_face() == last and big.browse.current_face() == last
     assert grid.sections.sections[0].expanded  # it would be behind "Show all" otherwise
+
+
+def test_the_settings_dialogs_thumbnail_size_applies_at_once(qtbot, big: MainWindow, monkeypatch) -> None:
+    import dataclasses
+
+    from albumsum.ui import menus
+
+    class Accepting:  # the settings dialog, the user having chosen 120 px and pressed OK
+        DialogCode = menus.SettingsDialog.DialogCode
+
+        def __init__(self, settings, parent) -> None:
+            self.settings = settings
+
+        def exec(self):
+            return self.DialogCode.Accepted
+
+        def values(self):
+            return dataclasses.replace(self.settings, thumb_size=120)
+
+    monkeypatch.setattr(menus, "SettingsDialog", Accepting)
+    grid = big.browse.grid
+    assert grid.thumb_size != 120
+    menus.settings_with_dialog(big)
+    assert grid.thumb_size == 120 and grid.sections.columns == grid.columns_for(grid.viewport().width())
+    assert big.ctx.settings.thumb_size == 120
