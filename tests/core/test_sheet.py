@@ -81,7 +81,7 @@ def test_many_faces_run_onto_further_pages_and_a_lost_photo_falls_back_to_its_th
     cols, height = sheet.EMOTION.cols, sheet.EMOTION.cell[1]
     first = cols * ((sheet.PAGE[1] - sheet.MARGIN - 130 - sheet.MARGIN) // height)  # under the title
     later = cols * ((sheet.PAGE[1] - 2 * sheet.MARGIN) // height)
-    assert 60 > first and len(pages) == 1 + -(-(60 - first) // later)
+    assert first < 60 and len(pages) == 1 + -(-(60 - first) // later)
     names = [p.name for p in sheet.save_pages(pages, tmp_path / "p.png")]
     assert names[:2] == ["p.png", "p-2.png"]
 

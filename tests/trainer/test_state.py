@@ -42,7 +42,7 @@ def test_beta_draws_are_reproducible_and_have_the_beta_mean_and_spread() -> None
     assert draws[0] == draws[1]
     g = torch.Generator().manual_seed(0)
     sample = torch.tensor([state.beta_draw(0.4, g) for _ in range(4000)], dtype=torch.float64)
-    assert 0 <= sample.min() and sample.max() <= 1
+    assert sample.min() >= 0 and sample.max() <= 1
     assert abs(float(sample.mean()) - 0.5) < 0.02
     # Var of Beta(a, a) = 1 / (4 (2a + 1)): 0.1389 at a = 0.4; 0.0833 would be uniform
     assert abs(float(sample.var()) - 1 / (4 * 1.8)) < 0.01
