@@ -450,6 +450,11 @@ class IndexWriter(_Index):
             )
         if version < SCHEMA_VERSION:
             with self.batch():
+                # read again under the write lock: another writer opening the same new index (the
+                # indexer and a rename at once) may have migrated it since
+                version = self.schema_version()
+                if version >= SCHEMA_VERSION:
+                    return
                 for step in range(version + 1, SCHEMA_VERSION + 1):
                     for statement in _MIGRATIONS[step]:
                         self._conn.execute(statement)

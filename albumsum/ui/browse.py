@@ -61,6 +61,16 @@ class FaceGrid(QListView):
         self.cell = thumb_size + 2 * PAD
         self.verticalScrollBar().setSingleStep(self.cell // 3)
 
+    def set_thumb_size(self, size: int) -> None:
+        """Thumbnails of ``size`` px from now on, laid out again at once."""
+        delegate = self.itemDelegate()
+        assert isinstance(delegate, ThumbDelegate)
+        delegate.size = size
+        self.cell = size + 2 * PAD
+        self.verticalScrollBar().setSingleStep(self.cell // 3)
+        self.scheduleDelayedItemsLayout()
+        self.fit_height()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key == Qt.Key.Key_Escape:

@@ -1,7 +1,8 @@
 """The Browse view's wiring to the album: Enter or double-click opens the large viewer on the
-face's group, Ctrl+wheel's thumbnail size is kept in the settings, and a group renamed from its
-header is named in the index on a worker (:meth:`albumsum.core.album.Album.rename_group`), then
-the views are brought up to date from the index, as the CLI and the exports see it."""
+face's group, Ctrl+wheel's thumbnail size is kept in the settings and shown in the summary too,
+and a group renamed from its header is named in the index on a worker
+(:meth:`albumsum.core.album.Album.rename_group`), then the views are brought up to date from the
+index, as the CLI and the exports see it."""
 
 from __future__ import annotations
 
@@ -33,8 +34,16 @@ def open_viewer(window: MainWindow, face_id: int) -> None:
 
 
 def keep_thumb_size(window: MainWindow, size: int) -> None:
+    """A size zoomed to in the grid: kept in the settings and shown in the summary too."""
     if size != window.ctx.settings.thumb_size:
         window.ctx.update_settings(dataclasses.replace(window.ctx.settings, thumb_size=size))
+    window.summary.set_thumb_size(size)
+
+
+def show_thumb_size(window: MainWindow) -> None:
+    """The settings' thumbnail size, in every grid at once."""
+    window.browse.set_thumb_size(window.ctx.settings.thumb_size)
+    window.summary.set_thumb_size(window.ctx.settings.thumb_size)
 
 
 def rename_group(window: MainWindow, emotion: int, number: int, name: str) -> None:

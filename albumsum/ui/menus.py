@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from albumsum.ui import viewstate
-from albumsum.ui.browsing import wire_browse
+from albumsum.ui.browsing import show_thumb_size, wire_browse
 from albumsum.ui.curation import Curation
 from albumsum.ui.dialogs import ExportDialog, SettingsDialog
 
@@ -106,7 +106,7 @@ def settings_with_dialog(window: MainWindow) -> None:
     if dialog.exec() == SettingsDialog.DialogCode.Accepted:
         try:
             viewstate.apply_edited(window, dialog.values())
-            window.browse.set_thumb_size(window.ctx.settings.thumb_size)
+            show_thumb_size(window)
         except ValueError as exc:
             window.show_problem(f"Settings not saved: {exc}")
 

@@ -34,6 +34,7 @@ from albumsum.ui.sections import SectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 THUMB_RANGE = (48, 160)  # px, the settings' range of the thumbnail size
+LAYOUT_BATCH = 500  # cells the grid lays out between two rounds of events
 ZOOM_STEP = 8  # px per wheel notch
 CursorAction = QAbstractItemView.CursorAction
 
@@ -127,6 +128,10 @@ class SectionGrid(QListView):
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
+        # laid out a batch at a time between events: "Show all" on a group of thousands of faces
+        # does not hold the window while every cell is placed
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(LAYOUT_BATCH)
         self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)

@@ -34,7 +34,7 @@ class SummaryView(QWidget):
         self.export_button.clicked.connect(self.exportRequested)
         self.info = QLabel()
         self.info.setWordWrap(True)
-        self.grid = FaceGrid(thumb_size * 3 // 2)
+        self.grid = FaceGrid(self.side_for(thumb_size))
         self.grid.setWrapping(True)
         head = QHBoxLayout()
         head.addWidget(QLabel("Summary of"))
@@ -48,6 +48,14 @@ class SummaryView(QWidget):
         self.grid.setMaximumHeight(16777215)
         self.grid.fit_height = lambda: None  # the summary grid takes the whole tab
         self.grid.setMinimumHeight(0)
+
+    @staticmethod
+    def side_for(thumb_size: int) -> int:
+        """The summary's thumbnails are half as large again as the grid's."""
+        return thumb_size * 3 // 2
+
+    def set_thumb_size(self, thumb_size: int) -> None:
+        self.grid.set_thumb_size(self.side_for(thumb_size))
 
     def set_count(self, n: int) -> None:
         self.count.blockSignals(True)

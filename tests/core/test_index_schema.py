@@ -105,6 +105,20 @@ def test_an_index_of_a_newer_albumsum_is_refused(tmp_path: Path) -> None:
         IndexReader(db)
 
 
+def test_a_writer_that_read_an_old_version_does_not_migrate_twice(tmp_path: Path, monkeypatch) -> None:
+    """Two writers opening one old index at once (the indexer and a rename): the second reads the
+    old version before the first commits its migration, and must not run the steps again."""
+    db = tmp_path / "old.sqlite"
+    release_1_index(db, tmp_path / "album")
+    IndexWriter(db).close()  # the first writer migrated it
+    stale = iter([1])  # what the second writer read before the first one committed
+    real = IndexWriter.schema_version
+    monkeypatch.setattr(IndexWriter, "schema_version", lambda self: next(stale, None) or real(self))
+    with IndexWriter(db) as store:
+        assert store.schema_version() == SCHEMA_VERSION and store.integrity_ok()
+        assert store.counts()["faces"] == 2
+
+
 SQL = re.compile(r"\bimport sqlite3\b|\b(SELECT|INSERT|UPDATE|DELETE)\b[^\n]*\b(FROM|INTO|SET)\b")
 
 

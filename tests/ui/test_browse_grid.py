@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QScrollArea
 from albumsum import cli
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.index import IndexReader, IndexWriter
+from albumsum.ui.delegates import PAD
 from albumsum.ui.models import Role
 from albumsum.ui.sections import FIRST_ROWS
 from albumsum.ui.window import MainWindow
@@ -118,6 +119,10 @@ def test_ctrl_wheel_changes_the_thumbnail_size_and_keeps_it(qtbot, big: MainWind
     assert grid.verticalScrollBar().value() == scrolled  # zoomed, not scrolled
     assert big.ctx.settings.thumb_size == before + 24
     assert json.loads(big.ctx.settings_file.read_text())["thumb_size"] == before + 24
+    summary = big.summary.grid  # the summary's faces follow, half as large again
+    assert summary.cell == big.summary.side_for(before + 24) + 2 * PAD
+    assert summary.model().rowCount() > 0
+    qtbot.waitUntil(lambda: summary.visualRect(summary.model().index(0, 0)).width() == summary.cell, timeout=WAIT)
     ctrl_wheel(grid, -40)
     assert grid.thumb_size == 48  # the settings' smallest
 
@@ -241,3 +246,6 @@ def test_the_settings_dialogs_thumbnail_size_applies_at_once(qtbot, big: MainWin
     menus.settings_with_dialog(big)
     assert grid.thumb_size == 120 and grid.sections.columns == grid.columns_for(grid.viewport().width())
     assert big.ctx.settings.thumb_size == 120
+    summary = big.summary.grid
+    assert summary.model().rowCount() > 0
+    qtbot.waitUntil(lambda: summary.visualRect(summary.model().index(0, 0)).width() == 180 + 2 * PAD, timeout=WAIT)
