@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.groups import Group
+from albumsum.core.groups import Group, group_numbers
 from albumsum.core.index import AlbumFaces, IndexReader, IndexWriter
 from albumsum.core.indexer import IndexProgress, IndexSettings, index_album, is_up_to_date
 from albumsum.core.settings import Settings
@@ -114,6 +114,11 @@ class AlbumData:
     def groups_of(self, emotion: int) -> list[Group]:
         """The groups of one emotion in display order: group ``k`` is ``groups_of(e)[k - 1]``."""
         return [g for g in self.groups if g.emotion == emotion]
+
+    @cached_property
+    def numbers(self) -> dict[tuple[int, int], int]:
+        """(emotion, sub-class) -> the group's number (:func:`albumsum.core.groups.group_numbers`)."""
+        return group_numbers(self.groups)
 
     def name_of(self, group: Group) -> str | None:
         """The name the user gave ``group`` (:meth:`Album.rename_group`), or ``None``."""

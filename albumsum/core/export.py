@@ -22,7 +22,7 @@ from albumsum.core.groups import Group
 from albumsum.core.index import AlbumFaces, IndexReader
 from albumsum.core.sheet import source_image
 from albumsum.core.summary import Pick, best_shots
-from albumsum.core.video import VideoError, clock_text, is_video
+from albumsum.core.video import VideoError, is_video, where_text
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Pa
     path, thumb = faces.paths[row], thumbs.get(fid, b"")
     position = faces.positions[row]
     target = f"photos/{_shared_copy(album, path, faces.hashes[row], position, photos, thumb)}"
-    caption = Path(path).name + ("" if np.isnan(position) else f" at {clock_text(position)}")
+    caption = where_text(Path(path).name, position)
     data = base64.b64encode(thumb).decode("ascii")
     title = html.escape(caption, quote=True)
     return (

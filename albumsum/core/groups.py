@@ -133,3 +133,11 @@ def build_groups(
             per_emotion.append(Group(emotion=int(c), subclass=int(s), face_ids=ids, distances=dist))
         groups.extend(sorted(per_emotion, key=lambda g: (-len(g), g.subclass)))
     return groups
+
+
+def group_numbers(groups: Sequence[Group]) -> dict[tuple[int, int], int]:
+    """(emotion, sub-class) -> the group's number among its emotion's groups, as the window shows it."""
+    numbers: dict[tuple[int, int], int] = {}
+    for g in groups:
+        numbers[(g.emotion, g.subclass)] = 1 + sum(1 for (e, _) in numbers if e == g.emotion)
+    return numbers

@@ -23,10 +23,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.groups import Group
+from albumsum.core.groups import Group, group_numbers
 from albumsum.core.index import AlbumFaces, IndexReader
 from albumsum.core.summary import Pick, best_shots, group_caption
-from albumsum.core.video import VideoError, clock_text, frame_at, is_video
+from albumsum.core.video import VideoError, frame_at, is_video, where_text
 
 log = logging.getLogger(__name__)
 
@@ -161,18 +161,9 @@ def render_pages(title: str, cells: Sequence[Cell], pictures: FacePictures, layo
     return pages
 
 
-def group_numbers(groups: Sequence[Group]) -> dict[tuple[int, int], int]:
-    """(emotion, sub-class) -> the group's number among its emotion's groups, as the window shows it."""
-    numbers: dict[tuple[int, int], int] = {}
-    for g in groups:
-        numbers[(g.emotion, g.subclass)] = 1 + sum(1 for (e, _) in numbers if e == g.emotion)
-    return numbers
-
-
 def _where(faces: AlbumFaces, face_id: int) -> str:
     r = faces.row(face_id)
-    name, position = Path(faces.paths[r]).name, float(faces.positions[r])
-    return name if np.isnan(position) else f"{name} at {clock_text(position)}"
+    return where_text(Path(faces.paths[r]).name, float(faces.positions[r]))
 
 
 def summary_cells(picks: Sequence[Pick], groups: Sequence[Group], faces: AlbumFaces) -> list[Cell]:

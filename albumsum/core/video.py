@@ -142,6 +142,37 @@ def clock_text(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def where_text(name: str, position: float | None) -> str:
+    """A face's source as a person reads it: ``"IMG_1.jpg"``, or ``"clip.mp4 at 0:12"`` for a face
+    found ``position`` seconds into a video (``None`` or NaN: a photo)."""
+    if position is None or np.isnan(position):
+        return name
+    return f"{name} at {clock_text(float(position))}"
+
+
+# video players that can start at a time: (program, arguments before the file for ``seconds``)
+PLAYERS: tuple[tuple[str, Callable[[float], list[str]]], ...] = (
+    ("mpv", lambda s: [f"--start={s:.1f}"]),
+    ("vlc", lambda s: [f"--start-time={s:.1f}"]),
+    ("celluloid", lambda s: [f"--mpv-start={s:.1f}"]),
+    ("smplayer", lambda s: ["-ss", f"{s:.1f}"]),
+    ("ffplay", lambda s: ["-autoexit", "-ss", f"{s:.1f}"]),
+)
+
+
+def player_command(path: Path, position: float, which: Callable[[str], str | None] | None = None) -> list[str] | None:
+    """The command that opens the video ``path`` at ``position`` seconds in the first player of
+    :data:`PLAYERS` installed here (``which``: :func:`shutil.which`), or ``None`` when none is."""
+    import shutil
+
+    which = which or shutil.which
+    for program, start in PLAYERS:
+        found = which(program)
+        if found:
+            return [found, *start(max(0.0, float(position))), str(path)]
+    return None
+
+
 def frame_at(path: Path, position: float, max_side: int | None = None) -> np.ndarray:
     """The frame shown ``position`` seconds into the video, RGB uint8 [H, W, 3] (the last frame
     when the video is shorter)."""

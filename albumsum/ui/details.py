@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QProcess, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontMetrics, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from albumsum.core.album import AlbumData
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.export import clock_text
+from albumsum.core.video import clock_text, player_command, where_text
 from albumsum.ui.jobs import load_photo
 from albumsum.ui.models import emotion_colour, to_qimage
 from albumsum.ui.photoview import Box, FaceCrop, PhotoView
@@ -196,6 +196,13 @@ class DetailsPanel(QWidget):
     def _describe(self, face_id: int) -> None:
         assert self.data is not None
         self.caption.setText(face_caption(self.data, face_id))
+        position = self.position()
+        if position is None:
+            self.open_button.setText("Open photo")
+            self.open_button.setToolTip("Open the photo in the system's image viewer")
+        else:
+            self.open_button.setText(f"Play from {clock_text(position)}")
+            self.open_button.setToolTip("Play the video from this face's time in a video player")
         self.chart.set_values(self.data.faces.posteriors[self.data.faces.row(face_id)])
 
     def _boxes(self, face_id: int) -> list[Box]:
@@ -224,9 +231,28 @@ class DetailsPanel(QWidget):
         self.photo.set_message(f"Cannot show the photo: {exc}")
         self.problem.emit(f"Cannot show the photo: {exc}")
 
+    def position(self) -> float | None:
+        """Seconds into the video of the chosen face (``None`` for a photo, or nothing chosen)."""
+        if self.face_id is None or self.data is None:
+            return None
+        position = float(self.data.faces.positions[self.data.faces.row(self.face_id)])
+        return None if np.isnan(position) else position
+
     def open_photo(self) -> None:
-        path = self.path()
-        if path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        """The photo in the system's viewer; a video in a player at the face's time when one that
+        can start there is installed (:func:`albumsum.core.video.player_command`), else from its start."""
+        path, position = self.path(), self.position()
+        if path is None:
+            return
+        if position is not None:
+            command = player_command(path, position)
+            if command is not None and QProcess.startDetached(command[0], command[1:])[0]:
+                return
+            self.problem.emit(
+                f"Opened {path.name} from its start: no player that can start at {clock_text(position)} "
+                "was found (mpv, VLC, Celluloid, SMPlayer or ffplay)"
+            )
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
             self.problem.emit(f"No application opened {path}")
 
     def show_folder(self) -> None:
@@ -244,14 +270,12 @@ def face_caption(data: AlbumData, face_id: int) -> str:
     group, rank = data.group_of.get(face_id, (None, -1))
     where = f"{EMOTIONS[emotion].capitalize()}"
     if group is not None:
-        number = [g for g in data.groups if g.emotion == emotion].index(group) + 1
+        number = data.numbers[(group.emotion, group.subclass)]
         typical = "the most typical" if rank == 0 else f"the {_ordinal(rank + 1)} most typical"
         where += f", group {number}: {typical} of its {len(group)} faces"
     if faces.corrected[row]:
         where += " (emotion set by you)"
-    position = faces.positions[row]
-    source = faces.paths[row] if np.isnan(position) else f"{faces.paths[row]} at {clock_text(float(position))}"
-    return f"{where}\n{source}"
+    return f"{where}\n{where_text(faces.paths[row], float(faces.positions[row]))}"
 
 
 def _ordinal(n: int) -> str:

@@ -97,6 +97,20 @@ def write_photo(path: Path, size: tuple[int, int] = (160, 120), seed: int = 0, f
     return path
 
 
+def indexed_album(
+    album: Path, db: Path, n: int, size: tuple[int, int] = (160, 120), name: str = "p{}.jpg"
+) -> tuple[Path, Path]:
+    """``n`` photos of ``size`` written to ``album`` and indexed into ``db`` with the fake detector."""
+    from albumsum.core.index import IndexWriter
+    from albumsum.core.indexer import IndexSettings, index_album, run_to_end
+
+    for i in range(n):
+        write_photo(album / name.format(i), seed=i, size=size)
+    with IndexWriter(db, album) as store:
+        run_to_end(index_album(album, store, FakeDetector(), make_embedder(), IndexSettings(min_face=5)))
+    return album, db
+
+
 def tree_snapshot(root: Path) -> dict[str, tuple[int, int, bytes]]:
     """Every entry under ``root`` (not following links): mode, mtime and content of files."""
     out = {}

@@ -11,9 +11,8 @@ import pytest
 from albumsum import cli
 from albumsum.core.album import Album
 from albumsum.core.index import IndexWriter
-from albumsum.core.indexer import IndexSettings, index_album, run_to_end
 from albumsum.core.quality import NON_FACE_QUALITY, NON_FACE_SCORE, likely_non_faces
-from tests.core.helpers import FakeDetector, make_embedder, write_photo
+from tests.core.helpers import indexed_album
 
 
 def test_only_faces_both_poor_and_doubtful_are_proposed_worst_first() -> None:
@@ -27,12 +26,8 @@ def test_only_faces_both_poor_and_doubtful_are_proposed_worst_first() -> None:
 
 @pytest.fixture
 def doubtful_album(tmp_path: Path) -> tuple[Path, Path, int]:
-    album = tmp_path / "album"
-    for i in range(3):
-        write_photo(album / f"p{i}.jpg", seed=i, size=(160, 120))
-    db = tmp_path / "db.sqlite"
+    album, db = indexed_album(tmp_path / "album", tmp_path / "db.sqlite", 3)
     with IndexWriter(db, album) as store:
-        run_to_end(index_album(album, store, FakeDetector(), make_embedder(), IndexSettings(min_face=5)))
         doubtful = int(store.faces().ids[0])
         store._conn.execute("UPDATE faces SET quality = 0.2, score = 0.93 WHERE id = ?", (doubtful,))
         store._conn.commit()

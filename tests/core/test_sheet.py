@@ -9,10 +9,9 @@ import pytest
 from PIL import Image
 
 from albumsum.core import sheet
-from albumsum.core.index import IndexReader, IndexWriter
-from albumsum.core.indexer import IndexSettings, index_album, run_to_end
+from albumsum.core.index import IndexReader
 from albumsum.core.summary import album_groups, pick_photos
-from tests.core.helpers import FakeDetector, make_embedder, write_photo
+from tests.core.helpers import indexed_album
 
 
 def test_a_face_is_cut_with_a_margin_and_grey_beyond_the_photo() -> None:
@@ -28,13 +27,7 @@ def test_a_face_is_cut_with_a_margin_and_grey_beyond_the_photo() -> None:
 
 @pytest.fixture
 def album_index(tmp_path: Path) -> tuple[Path, Path]:
-    album = tmp_path / "party"
-    for i in range(6):
-        write_photo(album / f"photo {i}.jpg", seed=i, size=(640, 480))
-    db = tmp_path / "db.sqlite"
-    with IndexWriter(db, album) as store:
-        run_to_end(index_album(album, store, FakeDetector(), make_embedder(), IndexSettings(min_face=5)))
-    return album, db
+    return indexed_album(tmp_path / "party", tmp_path / "db.sqlite", 6, (640, 480), "photo {}.jpg")
 
 
 def _write(album: Path, db: Path, out: Path, per_emotion: bool = False, n: int = 6) -> list[Path]:

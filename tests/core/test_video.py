@@ -109,3 +109,24 @@ def test_a_moved_face_links_when_its_embedding_stays_close() -> None:
     assert len(link_tracks(changed)) == 2
     gap = [sighting(0, 0, 0), sighting(5, 0, 0)]  # too many sampled frames apart
     assert len(link_tracks(gap)) == 2
+
+
+def test_a_video_is_opened_at_the_faces_time_by_the_first_player_installed() -> None:
+    from albumsum.core.video import player_command, where_text
+
+    installed = {"vlc": "/usr/bin/vlc", "ffplay": "/usr/bin/ffplay"}
+    assert player_command(Path("/a/clip.mp4"), 12.34, installed.get) == [
+        "/usr/bin/vlc",
+        "--start-time=12.3",
+        "/a/clip.mp4",
+    ]
+    assert player_command(Path("/a/clip.mp4"), 3.0, {"ffplay": "/f"}.get) == [
+        "/f",
+        "-autoexit",
+        "-ss",
+        "3.0",
+        "/a/clip.mp4",
+    ]
+    assert player_command(Path("/a/clip.mp4"), 3.0, lambda name: None) is None
+    assert where_text("clip.mp4", 75.4) == "clip.mp4 at 1:15"
+    assert where_text("IMG_1.jpg", float("nan")) == where_text("IMG_1.jpg", None) == "IMG_1.jpg"

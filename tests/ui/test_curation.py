@@ -57,7 +57,7 @@ def test_s_opens_the_faces_most_like_the_selected_one(qtbot, window: MainWindow,
     dialog.close()
 
 
-def test_a_video_face_shows_its_frame_and_time(qtbot, tmp_path: Path) -> None:
+def test_a_video_face_shows_its_frame_and_time_and_plays_from_there(qtbot, tmp_path: Path, monkeypatch) -> None:
     import numpy as np
     from PIL import Image
 
@@ -83,6 +83,16 @@ def test_a_video_face_shows_its_frame_and_time(qtbot, tmp_path: Path) -> None:
     assert "clip.mp4 at 0:0" in window.details.caption.text()
     qtbot.waitUntil(lambda: window.details.photo.image is not None, timeout=WAIT)
     assert window.details.photo.size_px == (640, 480)
+    position = float(faces.positions[faces.row(last)])
+    assert position > 0 and window.details.open_button.text() == f"Play from 0:0{int(position)}"
+    player = tmp_path / "bin" / "mpv"  # an installed player that writes down how it was started
+    player.parent.mkdir()
+    player.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "played.txt"}\n')
+    player.chmod(0o755)
+    monkeypatch.setenv("PATH", str(player.parent))
+    window.details.open_button.click()
+    qtbot.waitUntil(lambda: (tmp_path / "played.txt").is_file(), timeout=WAIT)
+    assert (tmp_path / "played.txt").read_text().split() == [f"--start={position:.1f}", str(album / "clip.mp4")]
     window.close()
 
 
