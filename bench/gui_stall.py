@@ -4,7 +4,10 @@ emotions are switched. A 5 ms timer on the GUI thread records the gaps between i
 the thread could not answer the user. Target: under ~50 ms. An idle phase (the window shown,
 nothing to do) gives the stalls that the machine's other load alone causes.
 
-    python bench/gui_stall.py [--album DIR] [--faces 10000] [--skip-index]
+    python bench/gui_stall.py [--album DIR] [--faces 10000] [--skip-index] [--single-pass]
+
+``--single-pass`` lays the grid out in one pass, as before its batched layout (the "before" of
+"Show all" on groups of thousands of faces).
 
 Indexing uses the real face pipeline on the album (default: the shared test album when it is
 present, else synthetic photos); scrolling uses a synthetic index (no photos needed).
@@ -24,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QListView
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -108,7 +111,7 @@ def synthetic_index(db: Path, n_faces: int, seed: int = 0) -> None:
         write_synthetic_faces(store, n_faces, seed, shares=shares, thumbs=True)
 
 
-def bench_scroll(n_faces: int, tmp: Path) -> tuple[dict[str, float], ...]:
+def bench_scroll(n_faces: int, tmp: Path, single_pass: bool = False) -> tuple[dict[str, float], ...]:
     db = tmp / "big.sqlite"
     synthetic_index(db, n_faces)
     (tmp / "empty").mkdir(exist_ok=True)
@@ -121,6 +124,8 @@ def bench_scroll(n_faces: int, tmp: Path) -> tuple[dict[str, float], ...]:
     browse.emotions.setCurrentIndex(browse.emotion_model.index(1))
     settle(0.5)  # lay the grid out
     grid, sections = browse.grid, browse.grid.sections
+    if single_pass:
+        grid.setLayoutMode(QListView.LayoutMode.SinglePass)
     meter = StallMeter()
     meter.start()  # the window doing nothing: what the machine's other load alone costs
     t = time.perf_counter()
@@ -166,6 +171,9 @@ def main() -> int:
     ap.add_argument("--album", type=Path, default=SHARED_ALBUM if SHARED_ALBUM.is_dir() else None)
     ap.add_argument("--faces", type=int, default=10000)
     ap.add_argument("--skip-index", action="store_true")
+    ap.add_argument(
+        "--single-pass", action="store_true", help="lay the grid out in one pass, as before the batched layout"
+    )
     args = ap.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     preload()  # what the app does before its window shows
@@ -182,7 +190,7 @@ def main() -> int:
                 for i in range(40):
                     Image.fromarray(rng.integers(0, 256, (600, 800, 3), dtype=np.uint8)).save(album / f"{i}.jpg")
             results[f"indexing {album.name}"] = bench_index(album, tmp_path)
-        idle, expand, scroll, switch = bench_scroll(args.faces, tmp_path)
+        idle, expand, scroll, switch = bench_scroll(args.faces, tmp_path, args.single_pass)
         results["idle (baseline)"] = idle
         results["show all, every group"] = expand
         results[f"scrolling {args.faces} faces"] = scroll

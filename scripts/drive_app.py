@@ -1,5 +1,6 @@
 """Run the real window under Xvfb and drive it with xdotool: open an album → index → browse an
-emotion → face details → map → summary → export → problems → settings, with a screenshot of each.
+emotion → face details → large viewer → more like this face → map → summary → export → problems →
+settings, with a screenshot of each.
 
     python scripts/drive_app.py [ALBUM] [--out /tmp/albumsum_shots]
 
@@ -108,8 +109,14 @@ def main() -> int:
         d.shot("indexed", settle=3)
         d.keys("ctrl+1", "Down", "Down")  # the emotion list: down to another emotion
         d.shot("emotion")
-        d.keys("Return", "Right", "Return")  # into its first grid, the second face, its details
+        d.keys("Return", "Right")  # into its grid, the second face: its details
         d.shot("details", settle=2.5)
+        d.keys("Return")  # the large viewer
+        d.shot("viewer", settle=2)
+        d.dialog_keys(".+ — albumsum", "Escape")
+        d.keys("s")  # more like this face
+        d.shot("similar", settle=2)
+        d.dialog_keys("Faces like the one in", "Escape")
         d.keys("ctrl+2")
         time.sleep(3)
         d.xdo("mousemove", "--window", wid, "520", "420")
@@ -129,6 +136,7 @@ def main() -> int:
         while not (exported / "summary.pdf").exists() and time.monotonic() < end:
             time.sleep(1)
         d.shot("exported", settle=3)
+        d.dialog_keys("Export finished", "Escape")
         print("exported:", sorted(p.name for p in exported.iterdir()) if exported.exists() else "nothing", flush=True)
         d.keys("ctrl+4")
         d.shot("problems")

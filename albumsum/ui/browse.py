@@ -47,8 +47,9 @@ class FaceGrid(QListView):
     correct = Signal(int, object)  # face id, the emotion's name (None: not a face)
     similar = Signal(int)  # face id
 
-    def __init__(self, thumb_size: int, parent: QWidget | None = None) -> None:
+    def __init__(self, thumb_size: int, parent: QWidget | None = None, fill: bool = False) -> None:
         super().__init__(parent)
+        self.fill = fill  # take the height the layout gives, instead of fitting the rows' height
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -105,6 +106,8 @@ class FaceGrid(QListView):
         menu.exec(event.globalPos())
 
     def fit_height(self) -> None:
+        if self.fill:
+            return
         per_row = max(1, (self.viewport().width() or self.width()) // self.cell)
         rows = min(MAX_ROWS, math.ceil(self.model().rowCount() / per_row)) if self.model() else 1
         self.setFixedHeight(max(1, rows) * self.cell + 2 * self.frameWidth() + 2)
@@ -141,14 +144,14 @@ class BrowseView(QWidget):
         self.emotions.selectionModel().currentChanged.connect(lambda cur, _: self.show_emotion(cur.row()))
         self.emotions.activated.connect(lambda _: self.focus_grid())
         self.source = QComboBox()
-        self.source.addItem("the model's groups (the same in every album)", "model")
-        self.source.addItem("groups found in this album", "album")
+        self.source.addItem("the model's groups", "model")
+        self.source.addItem("this album's own groups", "album")
         self.source.setToolTip("The model's groups mean the same in every album; this album's own groups fit it better")
         self.source.currentIndexChanged.connect(lambda _: self.sourceChanged.emit(self.source.currentData()))
         self.sort = QComboBox()
         for key, words in SORTS:
             self.sort.addItem(words, key)
-        self.sort.setAccessibleName("Sort by")
+        self.sort.setAccessibleName("Order of the faces")
         self.sort.currentIndexChanged.connect(lambda _: self._refill())
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -182,15 +185,17 @@ class BrowseView(QWidget):
         right = QWidget()
         col = QVBoxLayout(right)
         col.addWidget(self.title)
-        controls = QHBoxLayout()
-        for label, combo in (("Show", self.source), ("Sort by", self.sort)):
+        self.controls = QWidget()  # hidden with the grid: nothing to show or order yet
+        controls = QHBoxLayout(self.controls)
+        controls.setContentsMargins(0, 0, 0, 0)
+        for label, combo in (("Show", self.source), ("Order", self.sort)):
             # the combos may be narrower than their longest entry: the grid, not the controls, sets the width
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(14)
             controls.addWidget(QLabel(label))
             controls.addWidget(combo, 1)
         controls.addStretch(0)
-        col.addLayout(controls)
+        col.addWidget(self.controls)
         col.addWidget(self.empty)
         col.addWidget(self.grid, 1)
         split = QSplitter()
@@ -202,6 +207,11 @@ class BrowseView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(split)
         self.grid.hide()
+        self.controls.hide()
+
+    def set_opening(self, name: str) -> None:
+        """What the empty view says while a folder opens, until its first faces are found."""
+        self.empty.setText(f"Opening {name}: its faces appear here as they are found.")
 
     def set_source(self, source: str) -> None:
         self.source.blockSignals(True)
@@ -225,6 +235,7 @@ class BrowseView(QWidget):
             emotion = next((c for c, n in enumerate(self.emotion_model.counts) if n), -1)
         self.empty.setVisible(emotion < 0)
         self.grid.setVisible(emotion >= 0)
+        self.controls.setVisible(emotion >= 0)
         if emotion < 0:
             self.empty.setText("No faces yet." if data.counts.get("photos") else self.empty.text())
             self.title.clear()

@@ -9,6 +9,7 @@ or keep; nothing is hidden without the user."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,15 +92,17 @@ class Curation(QObject):
         from albumsum.ui.browse import FaceGrid
 
         dialog = QDialog(self.window)
-        dialog.setWindowTitle(f"More like face {face_id}")
+        name = Path(data.faces.paths[data.faces.row(face_id)]).name
+        dialog.setWindowTitle(f"Faces like the one in {name}")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         layout = QVBoxLayout(dialog)
         layout.addWidget(QLabel(f"The {len(found)} faces of this album most like it, nearest first"))
-        grid = FaceGrid(self.window.ctx.settings.thumb_size)
+        grid = FaceGrid(self.window.ctx.settings.thumb_size, fill=True)
         ids = np.asarray([f for f, _ in found], np.int64)
         grid.setModel(FaceListModel(ids, data.faces, session.thumbs, None, grid))
         grid.activated.connect(lambda index: self.window.browse.select_face(int(ids[index.row()])))
-        layout.addWidget(grid)
+        grid.escape.connect(dialog.close)  # the grid takes Escape from the dialog
+        layout.addWidget(grid, 1)
         dialog.resize(720, 420)
         dialog.show()
         self.dialog = dialog

@@ -271,8 +271,11 @@ def face_caption(data: AlbumData, face_id: int) -> str:
     where = f"{EMOTIONS[emotion].capitalize()}"
     if group is not None:
         number = data.numbers[(group.emotion, group.subclass)]
-        typical = "the most typical" if rank == 0 else f"the {_ordinal(rank + 1)} most typical"
-        where += f", group {number}: {typical} of its {len(group)} faces"
+        if len(group) == 1:
+            where += f", group {number}: its only face"
+        else:
+            typical = "the most typical" if rank == 0 else f"the {_ordinal(rank + 1)} most typical"
+            where += f", group {number}: {typical} of its {len(group)} faces"
     if faces.corrected[row]:
         where += " (emotion set by you)"
     return f"{where}\n{where_text(faces.paths[row], float(faces.positions[row]))}"

@@ -27,9 +27,9 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 FIRST_ROWS = 3  # rows of faces a section shows before "Show all"
 # (key, what the sort combo says)
 SORTS = (
-    ("closeness", "closeness to the group's typical face"),
-    ("quality", "quality"),
-    ("photo", "photo"),
+    ("closeness", "most typical first"),
+    ("quality", "best quality first"),
+    ("photo", "by photo"),
 )
 
 

@@ -34,7 +34,7 @@ class SummaryView(QWidget):
         self.export_button.clicked.connect(self.exportRequested)
         self.info = QLabel()
         self.info.setWordWrap(True)
-        self.grid = FaceGrid(self.side_for(thumb_size))
+        self.grid = FaceGrid(self.side_for(thumb_size), fill=True)
         self.grid.setWrapping(True)
         head = QHBoxLayout()
         head.addWidget(QLabel("Summary of"))
@@ -45,9 +45,6 @@ class SummaryView(QWidget):
         col.addLayout(head)
         col.addWidget(self.info)
         col.addWidget(self.grid, 1)
-        self.grid.setMaximumHeight(16777215)
-        self.grid.fit_height = lambda: None  # the summary grid takes the whole tab
-        self.grid.setMinimumHeight(0)
 
     @staticmethod
     def side_for(thumb_size: int) -> int:

@@ -12,7 +12,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
-from albumsum.core.album import detection_changed
+from albumsum.core.album import AlbumData, detection_changed
+from albumsum.core.index import AlbumFaces
 from albumsum.core.indexer import IndexProgress
 from albumsum.core.settings import Settings
 
@@ -109,3 +110,17 @@ def redetect_now(window: MainWindow) -> None:
     if window.session is not None:
         window.indexer.redetect(window.session.album)
         window.statusBar().showMessage("Re-detecting the faces of every photo…", 15000)
+
+
+def show_opening(window: MainWindow) -> None:
+    """The views as a folder opens: nothing selected, and for a folder not indexed yet no faces
+    (not the last album's) and "Opening …" until its first faces are found."""
+    session = window.session
+    assert session is not None
+    window.details.set_album(session.album.folder, None)
+    window.details.clear()
+    window.browse.set_opening(session.album.folder.name)
+    if not session.album.is_indexed():
+        empty = AlbumData(AlbumFaces.empty(), [], {}, [])
+        for view in (window.browse, window.summary, window.map):
+            view.set_data(empty, session.thumbs)

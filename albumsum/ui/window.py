@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget
 
 from albumsum.core.album import AlbumData
 from albumsum.core.settings import Settings
+from albumsum.ui import viewstate
 from albumsum.ui.browse import BrowseView
 from albumsum.ui.context import AppContext
 from albumsum.ui.details import DetailsPanel
@@ -120,8 +121,7 @@ class MainWindow(QMainWindow):
         self.session = AlbumSession(self.ctx.open_album(folder, db), self.ctx.runner, self, self.indexer.request)
         self.session.loaded.connect(self._loaded)
         self.session.problem.connect(self.show_problem)
-        self.details.set_album(self.session.album.folder, None)
-        self.details.clear()
+        viewstate.show_opening(self)
         self.ctx.update_settings(self.ctx.settings.with_recent(self.session.album.folder))
         fill_recent(self)
         self.session.reload()

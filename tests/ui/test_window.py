@@ -50,6 +50,22 @@ def test_open_index_and_browse(qtbot, window: MainWindow, album: Path) -> None:
     assert not any(p.suffix == ".sqlite" for p in album.iterdir())  # nothing written into the album
 
 
+def test_a_newly_opened_folder_shows_none_of_the_last_albums_faces(
+    qtbot, window: MainWindow, album: Path, tmp_path: Path
+) -> None:
+    open_and_index(qtbot, window, album)
+    window.summary.count.setValue(3)
+    assert window.browse.grid.isVisibleTo(window) and window.summary.picks
+    fresh = tmp_path / "Holiday"
+    fresh.mkdir()
+    assert window.open_album(fresh, index=False)  # not indexed yet: its first faces are still to come
+    browse = window.browse
+    assert not browse.grid.isVisibleTo(window) and not browse.controls.isVisibleTo(window)
+    assert browse.empty.isVisibleTo(window) and browse.empty.text().startswith("Opening Holiday")
+    assert sum(browse.emotion_model.counts) == 0 and not window.summary.picks
+    assert window.details.face_id is None
+
+
 def test_problems_panel_lists_the_corrupt_photo(qtbot, window: MainWindow, album: Path) -> None:
     open_and_index(qtbot, window, album)
     assert window.problems.paths() == ["broken.jpg"]
