@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.groups import Group
+from albumsum.core.groups import Group, group_numbers
 from albumsum.core.index import AlbumFaces, IndexReader
 from albumsum.core.sheet import source_image
-from albumsum.core.summary import Pick, best_shots
+from albumsum.core.summary import Pick, best_shots, group_caption
 from albumsum.core.video import VideoError, is_video, where_text
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,8 @@ _CSS = (
     "body{font:14px system-ui,sans-serif;margin:1.5em;background:#fafafa;color:#222}"
     "h2{margin-top:1.5em;border-bottom:1px solid #ccc}"
     ".row{display:flex;flex-wrap:wrap;gap:4px;margin:.4em 0 1em}"
-    ".row img{width:72px;height:72px;border-radius:4px}.row a:first-child img{outline:3px solid #c60}"
-    ".meta{color:#666}"
+    ".row img{width:112px;height:112px;border-radius:4px}.row a:first-child img{outline:3px solid #c60}"
+    ".meta{color:#666}.caption{font-weight:normal;margin-left:.6em}"
 )
 
 
@@ -78,7 +78,10 @@ def write_html(
             counted = _count(len(g), "face") if len(ids) == len(g) else f"{len(ids)} of {len(g)} faces"
             given = (names or {}).get((g.emotion, g.subclass))
             title = f"{name}, group {k}" + (f": {html.escape(given)}" if given else "")
-            parts.append(f"<h3 class='meta'>{title} ({counted})</h3><div class='row'>")
+            words = html.escape(group_caption(g, faces))
+            parts.append(
+                f"<h3 class='meta'>{title} ({counted}) <span class='caption'>{words}</span></h3><div class='row'>"
+            )
             for fid in ids:
                 parts.append(_thumb_link(fid, faces, thumbs, album, photos))
             parts.append("</div>")
@@ -124,16 +127,27 @@ def _thumb_link(fid: int, faces: AlbumFaces, thumbs: dict[int, bytes], album: Pa
     )
 
 
-def write_summary_folder(out_dir: Path, picks: list[Pick], album: Path) -> Path:
-    """Copies of the chosen photos (numbered, emotion in the name) and an ``index.html`` showing them."""
+def write_summary_folder(
+    out_dir: Path,
+    picks: list[Pick],
+    album: Path,
+    groups: list[Group],
+    names: Mapping[tuple[int, int], str] | None = None,
+) -> Path:
+    """Copies of the chosen photos (numbered, emotion and group in the name, the group numbered as
+    the window shows it) and an ``index.html`` showing them, captioned with the group's name if given."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    numbers = group_numbers(groups)
     items = []
     for k, p in enumerate(picks, start=1):
-        name = f"{k:03d}-{EMOTIONS[p.emotion]}-{p.subclass}-{Path(p.path).name}"
+        number = numbers[(p.emotion, p.subclass)]
+        name = f"{k:03d}-{EMOTIONS[p.emotion]}-group{number}-{Path(p.path).name}"
         shutil.copy2(album / p.path, out_dir / name)
+        given = (names or {}).get((p.emotion, p.subclass))
+        group = f"group {number}" + (f" “{given}”" if given else "")
         items.append(
             f"<figure><img src='{html.escape(name, quote=True)}' style='max-width:480px'>"
-            f"<figcaption>{html.escape(EMOTIONS[p.emotion])}, sub-class {p.subclass}: "
+            f"<figcaption>{html.escape(EMOTIONS[p.emotion])}, {html.escape(group)}: "
             f"{html.escape(p.path)}</figcaption></figure>"
         )
     page = out_dir / "index.html"

@@ -13,8 +13,10 @@ import torch
 
 from albumsum import cli
 from albumsum.core.album import Album, ExportPlan, ModelPipeline, index_location
+from albumsum.core.emotions import EMOTIONS
 from albumsum.core.index import IndexWriter
 from albumsum.core.settings import Settings
+from albumsum.core.summary import group_caption
 from albumsum.core.userdata import default_index_path
 from tests.core.helpers import (
     FakeDetector,
@@ -102,6 +104,14 @@ def test_album_index_snapshot_and_export(tmp_path: Path) -> None:
     written = album.export(ExportPlan(html=out / "html", csv=out / "f.csv", summary=out / "s"), data)
     assert written == [out / "html" / "index.html", out / "s" / "index.html", out / "f.csv"]
     assert len(list((out / "s").glob("*.jpg"))) == 2  # the settings' summary size
+    numbers = {(g.emotion, g.subclass): k for e in range(8) for k, g in enumerate(data.groups_of(e), start=1)}
+    expected = {f"{EMOTIONS[p.emotion]}-group{numbers[(p.emotion, p.subclass)]}" for p in album.picks(data)}
+    assert {
+        "-".join(f.name.split("-")[1:3]) for f in (out / "s").glob("*.jpg")
+    } == expected  # as the window numbers them
+    assert "sub-class" not in (out / "s" / "index.html").read_text(encoding="utf-8")
+    page = (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert all(group_caption(g, data.faces) in page for g in data.groups)  # each group in words
     assert tree_snapshot(folder) == before
 
 
