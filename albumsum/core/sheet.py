@@ -213,7 +213,7 @@ def write_contact_sheets(
     path.parent.mkdir(parents=True, exist_ok=True)
     pictures = FacePictures(album, faces, index)
     if not per_emotion:
-        title = f"{album.name}: the best face of each group"
+        title = f"{album.name}: summary in {len(picks)} photos, each by its group's best face"
         return save_pages(render_pages(title, summary_cells(picks, groups, faces), pictures, SUMMARY), path)
     written: list[Path] = []
     for c, name in enumerate(EMOTIONS):

@@ -6,21 +6,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QMarginsF, QObject, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont, QImageReader, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from albumsum.core.album import Album, ExportPlan
+from albumsum.core.album import Album, AlbumData, ExportPlan
 from albumsum.core.emotions import EMOTIONS
+from albumsum.core.sheet import source_image
 from albumsum.core.summary import Pick
+from albumsum.core.video import VideoError, is_video, where_text
+from albumsum.ui.models import to_qimage
 from albumsum.ui.workers import BACKGROUND, Handle, Runner
 
 KINDS = ("html", "contact_sheet", "pdf", "photos")
 PER_PAGE = 2  # photos per PDF page
 
 
-def write_pdf(path: Path, picks: list[Pick], album: Path, title: str) -> Path:
-    """An A4 PDF of the chosen photos, two a page, each with its emotion and sub-class."""
+def write_pdf(path: Path, picks: list[Pick], album: Path, title: str, data: AlbumData) -> Path:
+    """An A4 PDF of the chosen photos (a video's frame at its face's time), two a page, each with
+    its emotion and group, numbered as the window shows them (``data``: the snapshot of ``picks``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
     writer.setTitle(title)
@@ -41,25 +46,35 @@ def write_pdf(path: Path, picks: list[Pick], album: Path, title: str) -> Path:
             if k and k % PER_PAGE == 0:
                 writer.newPage()
             top = 50 + (k % PER_PAGE) * slot_h
-            _draw_photo(painter, album / pick.path, QRectF(0, top, page.width(), slot_h - 50))
-            caption = f"{k + 1}. {EMOTIONS[pick.emotion]}, sub-class {pick.subclass}: {pick.path}"
+            position = float(data.faces.positions[data.faces.row(pick.face_id)])
+            _draw_photo(painter, album, pick.path, position, QRectF(0, top, page.width(), slot_h - 50))
+            group = data.numbers[(pick.emotion, pick.subclass)]
+            caption = f"{k + 1}. {EMOTIONS[pick.emotion]}, group {group}: {where_text(pick.path, position)}"
             painter.drawText(QRectF(0, top + slot_h - 45, page.width(), 40), Qt.AlignmentFlag.AlignLeft, caption)
     finally:
         painter.end()
     return path
 
 
-def _draw_photo(painter: QPainter, path: Path, box: QRectF) -> None:
-    reader = QImageReader(str(path))
-    reader.setAutoTransform(True)  # EXIF orientation, as the index saw it
-    size = reader.size()
-    if size.isValid():
-        size.scale(int(box.width()), int(box.height()), Qt.AspectRatioMode.KeepAspectRatio)  # 150 dpi on the page
-        reader.setScaledSize(size)
-    image = reader.read()
-    if image.isNull():
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"cannot read {path.name}: {reader.errorString()}")
-        return
+def _draw_photo(painter: QPainter, album: Path, rel: str, position: float, box: QRectF) -> None:
+    path = album / rel
+    if is_video(path):
+        try:
+            image = to_qimage(np.asarray(source_image(album, rel, position)))
+        except (OSError, VideoError) as exc:
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"cannot read {path.name}: {exc}")
+            return
+    else:
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)  # EXIF orientation, as the index saw it
+        size = reader.size()
+        if size.isValid():
+            size.scale(int(box.width()), int(box.height()), Qt.AspectRatioMode.KeepAspectRatio)  # 150 dpi on the page
+            reader.setScaledSize(size)
+        image = reader.read()
+        if image.isNull():
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"cannot read {path.name}: {reader.errorString()}")
+            return
     s = min(box.width() / image.width(), box.height() / image.height())
     w, h = image.width() * s, image.height() * s
     painter.drawImage(QRectF(box.x() + (box.width() - w) / 2, box.y(), w, h), image)
@@ -79,8 +94,9 @@ def run_export(album: Album, dest: Path, kinds: tuple[str, ...] = KINDS, photos:
     )
     written = album.export(plan, data)
     if "pdf" in kinds:
-        title = f"{album.folder.name}: album summary"
-        written.append(write_pdf(dest / "summary.pdf", album.picks(data, photos), album.folder, title))
+        picks = album.picks(data, photos)
+        title = f"{album.folder.name}: summary in {len(picks)} photos"
+        written.append(write_pdf(dest / "summary.pdf", picks, album.folder, title, data))
     return written
 
 

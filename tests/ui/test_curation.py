@@ -124,3 +124,24 @@ def test_review_shows_the_doubtful_faces_and_not_faces_rejects_them(
     qtbot.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: doubtful not in set(window.data.faces.ids.tolist()), timeout=WAIT)
     assert window.session.album.likely_non_faces() != [doubtful]  # rejected: no longer proposed
+
+
+def test_the_pdf_draws_a_video_face_by_its_frame(qtbot, tmp_path: Path) -> None:
+    import numpy as np
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from albumsum.ui.export import _draw_photo
+    from tests.core.test_video import write_clip
+
+    red, blue = np.zeros((480, 640, 3), np.uint8), np.zeros((480, 640, 3), np.uint8)
+    red[..., 0], blue[..., 2] = 220, 220
+    write_clip(tmp_path / "clip.mp4", [red, blue])  # red for two seconds, then blue
+    canvas = QImage(320, 240, QImage.Format.Format_RGB32)
+    for position, channel in ((0.5, "red"), (3.0, "blue")):
+        canvas.fill(QColor("white"))
+        painter = QPainter(canvas)
+        _draw_photo(painter, tmp_path, "clip.mp4", position, QRectF(0, 0, 320, 240))
+        painter.end()
+        centre = canvas.pixelColor(160, 120)
+        assert getattr(centre, channel)() > 180 and min(centre.red(), centre.blue()) < 60  # the frame at that time
