@@ -6,11 +6,11 @@ import numpy as np
 import torch
 
 from albumsum.core.checkpoint import DEFAULT_INPUT_SPEC
-from albumsum.core.inference import Embedder, gaussian_log_posterior
+from albumsum.core.inference import CPU_BATCH, Embedder, gaussian_log_posterior
 from albumsum.core.networks import build_network
 
 
-def make_embedder(batch_size: int = 4, flip_tta: bool = True) -> Embedder:
+def make_embedder(batch_size: int | None = 4, flip_tta: bool = True) -> Embedder:
     torch.manual_seed(0)
     args = {"arch": "small", "embedding_dim": 64}
     checkpoint = {
@@ -38,6 +38,7 @@ def test_batching_does_not_change_results() -> None:
     a = make_embedder(batch_size=2).embed(crops)
     b = make_embedder(batch_size=64).embed(crops)
     np.testing.assert_allclose(a, b, atol=1e-4)
+    assert make_embedder(batch_size=None).batch_size == CPU_BATCH  # on a CPU, small passes by default
 
 
 def test_other_crop_sizes_are_resized_and_empty_input_is_empty() -> None:
