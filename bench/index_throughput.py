@@ -383,7 +383,7 @@ def recall(naive: dict, pipeline: dict) -> tuple[int, int, list[str]]:
         mine = pipeline["boxes"].get(path, [])
         for box in ref:
             total += 1
-            if len(mine) and box_iou(box, np.asarray(mine)).max() >= 0.5:
+            if len(mine) and box_iou(box[:4], np.asarray(mine)).max() >= 0.5:
                 found += 1
             else:
                 side = min(box[2] - box[0], box[3] - box[1])
