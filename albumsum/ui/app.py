@@ -57,11 +57,20 @@ def run_app(folder: Path | None = None, db: Path | None = None, model: Path | No
     pool = QThreadPool()
     pool.setMaxThreadCount(4)  # indexing, index reads, thumbnails, photos/exports: the GUI thread stays free
     ctx = AppContext.create(pool=pool, pipeline=ModelPipeline(model))
+    window = starting_window(ctx, folder)
+    QTimer.singleShot(STARTUP_PAINT_MS, lambda: _after_first_paint(window, folder, db))
+    return app.exec()
+
+
+def starting_window(ctx: AppContext, folder: Path | None) -> MainWindow:
+    """The window as it first shows, before the face model's libraries load: it says so, and what
+    folder it is opening (the folder opens once they are loaded)."""
     window = MainWindow(ctx)
     window.show()
     window.statusBar().showMessage("Loading the face model…")
-    QTimer.singleShot(STARTUP_PAINT_MS, lambda: _after_first_paint(window, folder, db))
-    return app.exec()
+    if folder is not None:
+        window.browse.set_opening(Path(folder).expanduser().resolve().name)
+    return window
 
 
 STARTUP_PAINT_MS = 100  # the window paints before the face model's libraries are loaded

@@ -206,3 +206,15 @@ def test_the_window_and_the_cli_open_the_same_index(qtbot, tmp_path: Path, monke
 def test_an_unreadable_folder_is_a_message_not_a_crash(qtbot, window: MainWindow, tmp_path: Path) -> None:
     assert not window.open_album(tmp_path / "missing")
     assert window.messages and "not a folder" in window.messages[-1]
+
+
+def test_the_first_window_says_which_folder_it_opens_while_the_model_loads(qtbot, tmp_path: Path) -> None:
+    from albumsum.ui.app import starting_window
+    from tests.ui.conftest import make_context
+
+    (tmp_path / "Wedding").mkdir()
+    window = starting_window(make_context(tmp_path), tmp_path / "Wedding")
+    qtbot.addWidget(window)
+    assert window.statusBar().currentMessage() == "Loading the face model…"
+    assert window.browse.empty.isVisibleTo(window) and window.browse.empty.text().startswith("Opening Wedding")
+    window.close()
