@@ -280,7 +280,7 @@ class Album:
                     plan.contact_sheet, index, data.faces, data.groups, picks, self.folder, plan.per_emotion
                 )
         if plan.summary:
-            written.append(export.write_summary_folder(plan.summary, picks, self.folder, data.groups, data.names))
+            written.append(export.write_summary_folder(plan.summary, picks, self.folder, data.numbers, data.names))
         if plan.csv:
             written.append(export.write_csv(plan.csv, data.faces, data.groups))
         return written

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.groups import Group, group_numbers
+from albumsum.core.groups import Group
 from albumsum.core.index import AlbumFaces, IndexReader
 from albumsum.core.sheet import source_image
 from albumsum.core.summary import Pick, best_shots, group_caption
@@ -131,13 +131,13 @@ def write_summary_folder(
     out_dir: Path,
     picks: list[Pick],
     album: Path,
-    groups: list[Group],
+    numbers: Mapping[tuple[int, int], int],
     names: Mapping[tuple[int, int], str] | None = None,
 ) -> Path:
-    """Copies of the chosen photos (numbered, emotion and group in the name, the group numbered as
-    the window shows it) and an ``index.html`` showing them, captioned with the group's name if given."""
+    """Copies of the chosen photos (numbered, emotion and group in the name) and an ``index.html``
+    showing them, captioned with the group's name if given. ``numbers``: (emotion, sub-class) -> the
+    group's number as the window shows it (:func:`albumsum.core.groups.group_numbers`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    numbers = group_numbers(groups)
     items = []
     for k, p in enumerate(picks, start=1):
         number = numbers[(p.emotion, p.subclass)]

@@ -59,8 +59,7 @@ class FaceGrid(QListView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setItemDelegate(ThumbDelegate(thumb_size, self))
-        self.cell = thumb_size + 2 * PAD
-        self.verticalScrollBar().setSingleStep(self.cell // 3)
+        self.set_thumb_size(thumb_size)
 
     def set_thumb_size(self, size: int) -> None:
         """Thumbnails of ``size`` px from now on, laid out again at once."""

@@ -37,7 +37,7 @@ def keep_thumb_size(window: MainWindow, size: int) -> None:
     """A size zoomed to in the grid: kept in the settings and shown in the summary too."""
     if size != window.ctx.settings.thumb_size:
         window.ctx.update_settings(dataclasses.replace(window.ctx.settings, thumb_size=size))
-    window.summary.set_thumb_size(size)
+    show_thumb_size(window)
 
 
 def show_thumb_size(window: MainWindow) -> None:
