@@ -64,6 +64,8 @@ class TrainConfig:
     contrast: float = 0.25  # +/- multiplicative
     erase_prob: float = 0.5  # probability of erasing one random rectangle
     degrade_prob: float = 0.0  # share of faces made small, blurred, dark, noisy and JPEG'd (trainer/degrade.py)
+    consistency: float = 0.0  # weight of the degraded-copy consistency term (trainer/losses.py; 0 = off)
+    consistency_share: float = 0.25  # share of each batch's clean faces given a degraded copy for it
     mixup: float = 0.0  # alpha of mixup's Beta(alpha, alpha) pair weights, a whole batch at a time (0 = off)
     ema_decay: float = 0.0  # exponential moving average of the weights a step, evaluated and shipped (0 = off)
     # running

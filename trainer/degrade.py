@@ -40,15 +40,19 @@ class Degrade:
     max_quality: int = 60
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return self.some(x, generator)[0]
+
+    def some(self, x: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x`` with a random share ``prob`` of its faces degraded, and which rows (long, on the CPU)."""
         if self.prob <= 0:
-            return x
+            return x, torch.empty(0, dtype=torch.long)
         n = x.shape[0]
         chosen = (torch.rand(n, generator=generator) < self.prob).nonzero().squeeze(1)
         if len(chosen) == 0:
-            return x
+            return x, chosen
         out = x.clone()
         out[chosen.to(x.device)] = self.apply(x[chosen.to(x.device)], generator)
-        return out
+        return out, chosen
 
     def apply(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Degrade every face of ``x`` ``float [N, 1, H, W]`` (pixels in [0, 1])."""

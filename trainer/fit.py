@@ -29,7 +29,7 @@ from trainer.data import LabelledSet, describe, load_labelled
 from trainer.degrade import Degrade
 from trainer.emotion_span import fit_span_subclasses
 from trainer.evaluation import evaluate_embeddings
-from trainer.losses import build_loss
+from trainer.losses import build_loss, degradation_consistency
 from trainer.progress import Progress
 from trainer.samplers import ClassBalancedBatchSampler
 from trainer.state import (
@@ -116,6 +116,8 @@ class Trainer:
             config.erase_prob,
         )
         self.degrade = Degrade(prob=config.degrade_prob)
+        if config.consistency and not 0.0 < config.consistency_share <= 1.0:
+            raise ConfigError(f"consistency_share must be in (0, 1], got {config.consistency_share}")
         self.images = torch.from_numpy(train.images).to(self.device)
         self.mean, self.std = DEFAULT_INPUT_SPEC["mean"], DEFAULT_INPUT_SPEC["std"]
         self.set_labels(train.labels, training_targets(config, train), net=net)
@@ -162,14 +164,33 @@ class Trainer:
         self.targets = torch.from_numpy(np.asarray(targets, dtype=np.float32)).to(self.device)
 
     # ----------------------------------------------------------------- training
-    def _batch(self, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _batch(self, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Augmented faces, their labels and targets, and the rows picked for degraded copies."""
         idx = torch.from_numpy(index).to(self.device)
         x = self.images[idx].unsqueeze(1).float().div_(255.0)
-        x = self.degrade(x, self.run.generator).sub_(self.mean).div_(self.std)
-        x = self.augment(x, self.run.generator)
-        if self.config.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return x, self.labels[idx], self.targets[idx]
+        x, degraded = self.degrade.some(x, self.run.generator)
+        x = self.augment(x.sub(self.mean).div_(self.std), self.run.generator)
+        return x, self.labels[idx], self.targets[idx], self._pair_rows(len(index), degraded)
+
+    def _pair_rows(self, n: int, degraded: torch.Tensor) -> torch.Tensor:
+        """A random share ``consistency_share`` of the batch's undegraded rows (none when the
+        consistency term is off)."""
+        cfg = self.config
+        if not cfg.consistency:
+            return torch.empty(0, dtype=torch.long, device=self.device)
+        clean = torch.ones(n, dtype=torch.bool)
+        clean[degraded] = False
+        rows = clean.nonzero().squeeze(1)
+        rows = rows[torch.randperm(len(rows), generator=self.run.generator)[: round(cfg.consistency_share * n)]]
+        return rows.to(self.device)
+
+    def _with_copies(self, x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """``x`` followed by degraded copies of its ``rows`` (each copy sees the same augmentation)."""
+        if len(rows):
+            pixels = x[rows].mul(self.std).add_(self.mean).clamp_(0.0, 1.0)
+            copies = self.degrade.apply(pixels, self.run.generator).sub_(self.mean).div_(self.std)
+            x = torch.cat([x, copies.to(x.dtype)])
+        return x.contiguous(memory_format=torch.channels_last) if self.config.channels_last else x
 
     def train_epoch(self) -> dict[str, float]:
         run, cfg = self.run, self.config
@@ -184,12 +205,16 @@ class Trainer:
         for index in run.sampler:
             for group in run.optimizer.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg, run.step, total_steps, len(run.sampler))
-            x, labels, targets = self._batch(index)
+            x, labels, targets, rows = self._batch(index)
             if cfg.mixup:
                 x, labels, targets = mix_batch(x, labels, targets, cfg.mixup, run.generator)
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
-                z = self.model(x)
-            terms = run.loss.terms(z.float(), labels, targets)
+                z = self.model(self._with_copies(x, rows)).float()
+            n = len(labels)
+            terms = run.loss.terms(z[:n], labels, targets)
+            if len(rows):
+                gap = degradation_consistency(z[rows], z[n:], z[:n], labels, cfg.sigma)
+                terms = {**terms, "loss": terms["loss"] + cfg.consistency * gap, "consistency": gap}
             run.optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             run.optimizer.step()

@@ -152,6 +152,32 @@ class JointLoss(nn.Module):
         return {**sgm, "loss": sgm["loss"] + self.ce_weight * ce, "ce": ce}
 
 
+def degradation_consistency(
+    clean: torch.Tensor, degraded: torch.Tensor, embeddings: torch.Tensor, labels: torch.Tensor, sigma: float
+) -> torch.Tensor:
+    """``mean_i KL(P(w|sg(z_i)) || P(w|z'_i))``: how much the Gaussian posterior of a degraded copy
+    ``z'`` [P, D] differs from its face's ``z`` [P, D], over the emotion means of the batch
+    (``embeddings`` [N, D] by ``labels`` [N], as the SGM loss takes them).
+
+    The face and the means are the target (no gradient), so the term moves a degraded face toward
+    where its sharp original sits, not the original toward the blur. The posterior's logits are the
+    face's position in the span of the means, which is where the sub-classes are fitted
+    (``trainer/emotion_span.py``), so the term asks the emotion and the sub-class to survive.
+    Distances themselves would not do: in a probe, a squared-distance term shrank the emotions
+    together (to a third of their spread in two epochs), and a ratio to the means' spread was
+    unbounded while the means started close together.
+    """
+    if clean.shape != degraded.shape or clean.ndim != 2:
+        raise ValueError(f"expected two [P, D] embeddings; got {tuple(clean.shape)}, {tuple(degraded.shape)}")
+    if clean.shape[0] == 0:
+        return degraded.sum() * 0.0
+    z = embeddings.detach().float()
+    means = SGMLoss.class_means(z, labels, torch.unique(labels))
+    target = gaussian_log_posterior(clean.detach().float(), means, sigma)
+    found = gaussian_log_posterior(degraded.float(), means, sigma)
+    return (target.exp() * (target - found)).sum(dim=1).mean()
+
+
 LOSSES = ("sgm", "ce", "triplet")
 SGM_FORMS = ("squared", "log")
 

@@ -54,3 +54,11 @@ def test_training_degradation_touches_its_share_of_the_batch_only() -> None:
     assert 0.22 < changed < 0.38
     assert float(out.min()) >= 0 and float(out.max()) <= 1
     assert Degrade(prob=0.0)(x, torch.Generator()) is x
+
+
+def test_some_names_the_rows_it_degraded() -> None:
+    x = torch.from_numpy(faces(200)).unsqueeze(1).float() / 255
+    out, rows = Degrade(prob=0.3).some(x, torch.Generator().manual_seed(1))
+    changed = (out != x).flatten(1).any(dim=1).nonzero().squeeze(1)
+    assert torch.equal(changed, rows)
+    torch.testing.assert_close(out, Degrade(prob=0.3)(x, torch.Generator().manual_seed(1)))

@@ -240,3 +240,25 @@ def test_resuming_a_plain_run_with_a_moving_average_is_refused(small_sets, tmp_p
     Trainer(TrainConfig(out_dir=str(tmp_path), **cfg), train).fit()
     with pytest.raises(ValueError, match="no moving average"):
         Trainer(TrainConfig(out_dir=str(tmp_path), **dict(cfg, epochs=2, ema_decay=0.99)), train).fit()
+
+
+def test_the_consistency_term_trains_on_degraded_copies_and_is_logged(small_sets, tmp_path) -> None:
+    train, _ = small_sets
+    cfg = dict(QUICK, epochs=1, batches_per_epoch=2, degrade_prob=0.3, consistency=1.0, consistency_share=0.25)
+    trainer = Trainer(TrainConfig(out_dir=str(tmp_path), **cfg), train)
+    index = next(iter(trainer.run.sampler))
+    x, _, _, rows = trainer._batch(index)
+    assert len(rows) == round(0.25 * len(index)) and len(set(rows.tolist())) == len(rows)
+    both = trainer._with_copies(x, rows)
+    assert both.shape[0] == len(index) + len(rows)
+    assert not torch.allclose(both[len(index) :], x[rows])  # the copies are degraded
+    trainer.fit()
+    record = json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[-1])
+    assert record["consistency"] > 0.0
+
+
+def test_consistency_share_outside_zero_to_one_is_refused(small_sets, tmp_path) -> None:
+    with pytest.raises(ConfigError, match="consistency_share"):
+        Trainer(
+            TrainConfig(out_dir=str(tmp_path), **dict(QUICK, consistency=1.0, consistency_share=1.5)), small_sets[0]
+        )

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from trainer.losses import JointLoss, SGMLoss, build_loss
+from trainer.losses import JointLoss, SGMLoss, build_loss, degradation_consistency
 
 
 def naive_sgm(z: list[list[float]], labels: list[int], targets: list[list[float]], sigma: float, lam: float) -> float:
@@ -160,3 +160,25 @@ def test_joint_loss_adds_the_weighted_head_term() -> None:
     assert isinstance(build_loss("sgm", sigma=0.5, norm_weight=0.1, embedding_dim=3, num_classes=4), SGMLoss)
     with pytest.raises(ValueError, match="unknown SGM form 'cubic'"):
         SGMLoss(form="cubic")
+
+
+def test_degradation_consistency_is_the_posterior_kl_and_moves_only_the_copies() -> None:
+    z, labels, _ = batch(seed=4)
+    clean = z[:4].clone().requires_grad_(True)
+    copies = (z[:4] + 0.3).requires_grad_(True)
+    value = degradation_consistency(clean, copies, z, labels, sigma=0.7)
+    means = SGMLoss.class_means(z, labels, torch.unique(labels))
+    p, q = (SGMLoss(sigma=0.7).log_posterior(x, means).exp() for x in (z[:4], z[:4] + 0.3))
+    torch.testing.assert_close(value, (p * (p / q).log()).sum(dim=1).mean().float())
+    value.backward()
+    assert clean.grad is None and copies.grad.abs().sum() > 0
+    assert float(degradation_consistency(z[:4], z[:4].clone(), z, labels, sigma=0.7)) == pytest.approx(0.0, abs=1e-12)
+    assert float(value) > 1e-3
+
+
+def test_degradation_consistency_checks_shapes_and_handles_no_copies() -> None:
+    z, labels, _ = batch()
+    with pytest.raises(ValueError, match=r"\[P, D\]"):
+        degradation_consistency(z[:2], z[:3], z, labels, sigma=0.5)
+    none = z[:0].clone().requires_grad_(True)
+    assert float(degradation_consistency(z[:0], none, z, labels, sigma=0.5)) == 0.0
