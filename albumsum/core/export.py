@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.groups import Group
+from albumsum.core.groups import Group, given_name, group_numbers
 from albumsum.core.index import AlbumFaces, IndexReader
 from albumsum.core.sheet import source_image
 from albumsum.core.summary import Pick, best_shots, group_caption
@@ -57,6 +57,7 @@ def write_html(
     order = {id(g): best_shots(g, faces) for g in groups}
     shown = {id(g): [int(g.face_ids[r]) for r in order[id(g)]][: per_group or None] for g in groups}
     thumbs = index.thumbnails([f for ids in shown.values() for f in ids])
+    numbers = group_numbers(groups)
     photos = out_dir / "photos"
     photos.mkdir(parents=True, exist_ok=True)
     parts = [
@@ -73,10 +74,10 @@ def write_html(
         parts.append(
             f"<section class='emotion' id='{name}'><h2>{name} <span class='meta'>{_count(total, 'face')}</span></h2>"
         )
-        for k, g in enumerate(mine, start=1):
-            ids = shown[id(g)]
+        for g in mine:
+            k, ids = numbers[(g.emotion, g.subclass)], shown[id(g)]
             counted = _count(len(g), "face") if len(ids) == len(g) else f"{len(ids)} of {len(g)} faces"
-            given = (names or {}).get((g.emotion, g.subclass))
+            given = given_name(names, g.emotion, g.subclass)
             title = f"{name}, group {k}" + (f": {html.escape(given)}" if given else "")
             words = html.escape(group_caption(g, faces))
             parts.append(
@@ -143,7 +144,7 @@ def write_summary_folder(
         number = numbers[(p.emotion, p.subclass)]
         name = f"{k:03d}-{EMOTIONS[p.emotion]}-group{number}-{Path(p.path).name}"
         shutil.copy2(album / p.path, out_dir / name)
-        given = (names or {}).get((p.emotion, p.subclass))
+        given = given_name(names, p.emotion, p.subclass)
         group = f"group {number}" + (f" “{given}”" if given else "")
         items.append(
             f"<figure><img src='{html.escape(name, quote=True)}' style='max-width:480px'>"

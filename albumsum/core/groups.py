@@ -141,3 +141,8 @@ def group_numbers(groups: Sequence[Group]) -> dict[tuple[int, int], int]:
     for g in groups:
         numbers[(g.emotion, g.subclass)] = 1 + sum(1 for (e, _) in numbers if e == g.emotion)
     return numbers
+
+
+def given_name(names: Mapping[tuple[int, int], str] | None, emotion: int, subclass: int) -> str | None:
+    """The name the user gave the group (emotion, sub-class), if any."""
+    return (names or {}).get((emotion, subclass))

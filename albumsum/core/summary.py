@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from albumsum.core.emotions import EMOTIONS
-from albumsum.core.groups import Group, build_groups
+from albumsum.core.groups import Group, build_groups, given_name
 from albumsum.core.index import AlbumFaces
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def summary_dict(
         entry["subclasses"].append(
             {
                 "group": len(entry["subclasses"]) + 1,
-                "name": (names or {}).get((g.emotion, g.subclass)),
+                "name": given_name(names, g.emotion, g.subclass),
                 "subclass": g.subclass,
                 "faces": len(g),
                 "medoid_face": g.medoid,
