@@ -65,7 +65,7 @@ class TrainConfig:
     erase_prob: float = 0.5  # probability of erasing one random rectangle
     degrade_prob: float = 0.0  # share of faces made small, blurred, dark, noisy and JPEG'd (trainer/degrade.py)
     consistency: float = 0.0  # weight of the degraded-copy consistency term (trainer/losses.py; 0 = off)
-    consistency_share: float = 0.25  # share of each batch's clean faces given a degraded copy for it
+    consistency_share: float = 0.25  # copies per batch, as a share of its size, of faces degrade_prob left clean
     mixup: float = 0.0  # alpha of mixup's Beta(alpha, alpha) pair weights, a whole batch at a time (0 = off)
     ema_decay: float = 0.0  # exponential moving average of the weights a step, evaluated and shipped (0 = off)
     # running

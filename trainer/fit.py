@@ -173,8 +173,8 @@ class Trainer:
         return x, self.labels[idx], self.targets[idx], self._pair_rows(len(index), degraded)
 
     def _pair_rows(self, n: int, degraded: torch.Tensor) -> torch.Tensor:
-        """A random share ``consistency_share`` of the batch's undegraded rows (none when the
-        consistency term is off)."""
+        """``consistency_share`` of the batch size in rows, drawn at random from its undegraded rows
+        (fewer when too few are undegraded; none when the consistency term is off)."""
         cfg = self.config
         if not cfg.consistency:
             return torch.empty(0, dtype=torch.long, device=self.device)
@@ -189,7 +189,7 @@ class Trainer:
         if len(rows):
             pixels = x[rows].mul(self.std).add_(self.mean).clamp_(0.0, 1.0)
             copies = self.degrade.apply(pixels, self.run.generator).sub_(self.mean).div_(self.std)
-            x = torch.cat([x, copies.to(x.dtype)])
+            x = torch.cat([x, copies])
         return x.contiguous(memory_format=torch.channels_last) if self.config.channels_last else x
 
     def train_epoch(self) -> dict[str, float]:

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The shipped recipe (docs/runs/narrow_sq) plus the degraded-copy consistency term (weight 1, a
-# quarter of each batch's clean faces copied and degraded), 50 epochs from scratch, then
+# quarter of the batch size in sharp faces copied and degraded), 50 epochs from scratch, then
 # `evaluate --degrade` on FER+ valid. Rerunning resumes from last.pt.
 cd /work/main
 R=$HOME/albumsum-runs/narrow_sq_consistency
