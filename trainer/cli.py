@@ -3,6 +3,7 @@
 albumsum-train fit [--config FILE] [--key=value ...]
 albumsum-train subspaces --checkpoint C [--config FILE] [--key=value ...]
 albumsum-train subclasses --checkpoint C --out C2 [--space emotions|embedding] [--components 3]
+albumsum-train calibrate --checkpoint C --out C2
 albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--bf16] [--degrade] [--out M.json]
 albumsum-train embed --checkpoint C --data D.npz --out E.npz
 albumsum-train report --checkpoint C [C ...] --data D.npz --out DIR [--label L ...]
@@ -44,6 +45,13 @@ def _cmd_subclasses(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer.emotion_span import refit_checkpoint
 
     print(refit_checkpoint(args.checkpoint, args.out, args.space, args.components, args.min_size))
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace, extra: list[str]) -> int:
+    from trainer.calibrate import calibrate_checkpoint
+
+    print(calibrate_checkpoint(args.checkpoint, args.out))
     return 0
 
 
@@ -152,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--components", type=int, default=3, help="Gaussians per emotion (fewer for small emotions)")
     p.add_argument("--min-size", type=int, default=64, help="faces a component needs at least")
     p.set_defaults(func=_cmd_subclasses)
+
+    p = sub.add_parser("calibrate", help="refit a checkpoint's posterior sigma on its stored training embeddings")
+    p.add_argument("--checkpoint", required=True, help="model checkpoint (.pt)")
+    p.add_argument("--out", required=True, help="the checkpoint to write")
+    p.set_defaults(func=_cmd_calibrate)
 
     for name, func, help_text in [
         ("evaluate", _cmd_evaluate, "the evaluation protocol, as a table and JSON"),

@@ -24,6 +24,7 @@ from albumsum.core.emotions import EMOTIONS, NUM_EMOTIONS
 from albumsum.core.inference import embed_crops, pick_device
 from albumsum.core.networks import build_network
 from trainer.augment import Augment
+from trainer.calibrate import fit_posterior_sigma
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
 from trainer.degrade import Degrade
@@ -316,6 +317,8 @@ class Trainer:
         for c in np.flatnonzero(counts):
             means[c] = train_emb[self.train.labels == c].mean(axis=0)
         priors = (counts / counts.sum()).astype(np.float32)
+        sigma = fit_posterior_sigma(train_emb, self.train.labels, means, priors)
+        log.info("posterior sigma fitted on the training embeddings: %.4f (the loss's: %g)", sigma, self.config.sigma)
         subs = self.fit_subclasses(train_emb, means, components or self.config.subclasses)
         log.info("sub-classes per emotion: %s", "; ".join(f"{EMOTIONS[c]} {sizes}" for c, sizes in subs.sizes.items()))
         metrics: dict[str, float] = {}
@@ -326,12 +329,12 @@ class Trainer:
                 train_emb,
                 self.train.labels,
                 class_means=means,
-                sigma=self.config.sigma,
+                sigma=sigma,
                 priors=priors,
             )
             metrics = {f"valid_{k}": v for k, v in found.items()}
             log.info("valid: %s", ", ".join(f"{k} {v:.2f}" for k, v in metrics.items()))
-        payload = self.checkpoint_payload(train_emb, means, priors, subs, metrics)
+        payload = self.checkpoint_payload(train_emb, means, priors, sigma, subs, metrics)
         path = save_checkpoint(payload, self.out_dir / name)
         log.info("wrote %s", path)
         return path
@@ -346,14 +349,20 @@ class Trainer:
         raise ConfigError(f"subclass_space must be 'embedding' or 'emotions', got {cfg.subclass_space!r}")
 
     def checkpoint_payload(
-        self, train_emb: np.ndarray, means: np.ndarray, priors: np.ndarray, subs: SubclassFit, metrics: dict[str, float]
+        self,
+        train_emb: np.ndarray,
+        means: np.ndarray,
+        priors: np.ndarray,
+        sigma: float,
+        subs: SubclassFit,
+        metrics: dict[str, float],
     ) -> dict[str, Any]:
         state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in self.run.eval_net.state_dict().items()}
         return {
             "model_args": model_args(self.config),
             "state_dict": state,
             "class_names": list(EMOTIONS),
-            "sigma": self.config.sigma,
+            "sigma": sigma,
             "class_means": torch.from_numpy(means),
             "class_priors": torch.from_numpy(priors),
             "subclasses": {EMOTIONS[c]: m.to_checkpoint() for c, m in subs.mixtures.items()},

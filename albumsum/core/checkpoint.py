@@ -5,7 +5,9 @@ The file is a plain ``dict`` of tensors, numbers, strings, lists and dicts, so i
 
 - ``model_args``: kwargs for :func:`albumsum.core.networks.build_network`
 - ``state_dict``: weights of the unwrapped network (float16 when written by the trainer)
-- ``class_names``: emotion names, FER+ order; ``sigma``: isotropic std of the class Gaussians
+- ``class_names``: emotion names, FER+ order; ``sigma``: isotropic std of the class Gaussians of
+  the posterior (eq. 1), fitted on the training embeddings after training (``trainer/calibrate.py``;
+  the loss's sigma is ``train_config["sigma"]``, and older checkpoints store that one here)
 - ``class_means`` float32 [C, D], ``class_priors`` float32 [C] over the full training set
 - ``subclasses``: per emotion name, ``{"weights" [K], "means" [K, D], "covariances" [K, D, D]}``
   (empty until the sub-spaces are fitted)

@@ -12,6 +12,7 @@ from albumsum.core.checkpoint import read_checkpoint
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import model_subclasses
 from albumsum.core.inference import Embedder
+from trainer.calibrate import fit_posterior_sigma
 from trainer.cli import main as train_main
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import load_labelled, paper_protocol
@@ -78,6 +79,12 @@ def test_run_directory_and_checkpoint_contents(trained) -> None:
     assert data["class_means"].shape == (8, 64) and abs(float(data["class_priors"].sum()) - 1) < 1e-5
     assert data["reference"]["embeddings"].shape[0] == len(trainer.train)
     assert data["train_config"]["epochs"] == 4
+    # the posterior's sigma is fitted on the training embeddings; the loss's stays in the config
+    bank = data["reference"]
+    fitted = fit_posterior_sigma(
+        bank["embeddings"].float().numpy(), bank["labels"].numpy(), data["class_means"], data["class_priors"]
+    )
+    assert data["sigma"] == pytest.approx(fitted, rel=1e-2) and data["train_config"]["sigma"] == 0.5
 
 
 @pytest.mark.slow
