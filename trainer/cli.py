@@ -2,7 +2,7 @@
 
 albumsum-train fit [--config FILE] [--key=value ...]
 albumsum-train subspaces --checkpoint C [--config FILE] [--key=value ...]
-albumsum-train subclasses --checkpoint C --out C2 [--space emotions|embedding] [--components 3]
+albumsum-train subclasses --checkpoint C --out C2 [--space emotions|steady|embedding] [--components 3] [--data T.npz]
 albumsum-train calibrate --checkpoint C --out C2
 albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--bf16] [--degrade] [--out M.json]
 albumsum-train embed --checkpoint C --data D.npz --out E.npz
@@ -44,7 +44,8 @@ def _cmd_subspaces(args: argparse.Namespace, extra: list[str]) -> int:
 def _cmd_subclasses(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer.emotion_span import refit_checkpoint
 
-    print(refit_checkpoint(args.checkpoint, args.out, args.space, args.components, args.min_size))
+    out = refit_checkpoint(args.checkpoint, args.out, args.space, args.components, args.min_size, train_data=args.data)
+    print(out)
     return 0
 
 
@@ -154,9 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--space",
         default="emotions",
-        choices=("emotions", "embedding"),
-        help="fit in the span of the emotion means (default) or in the whole embedding",
+        choices=("emotions", "steady", "embedding"),
+        help="fit in the span of the emotion means (default), in its directions that degradation moves "
+        "least (steady), or in the whole embedding",
     )
+    p.add_argument("--data", help="steady: the training set to degrade (default: the one its config names)")
     p.add_argument("--components", type=int, default=3, help="Gaussians per emotion (fewer for small emotions)")
     p.add_argument("--min-size", type=int, default=64, help="faces a component needs at least")
     p.set_defaults(func=_cmd_subclasses)

@@ -35,7 +35,9 @@ class TrainConfig:
     ce_weight: float = 0.0  # sgm: weight of a joint linear head's cross-entropy (0 = SGM alone)
     # sub-classes (Deep Gaussian Mixture sub-spaces, Algorithm 2)
     subclasses: int = 3  # Gaussians per emotion fitted on the final embedding by `fit`
-    subclass_space: str = "embedding"  # where `fit` fits them: "embedding" (all of it) | "emotions" (span of the means)
+    # where `fit` fits them: "embedding" (all of it) | "emotions" (the span of the means) | "steady" (the
+    # span's directions that degradation moves least; trainer/emotion_span.py)
+    subclass_space: str = "embedding"
     levels: int = 5  # `subspaces`: L of Algorithm 2 (fine-tune on sub-classes for l = 2..L)
     level_epochs: int = 2  # `subspaces`: fine-tuning epochs per level
     level_lr: float = 2e-4  # `subspaces`: peak learning rate of each level's fine-tuning

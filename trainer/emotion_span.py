@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.linalg
 import torch
 
 from albumsum.core.checkpoint import read_checkpoint, save_checkpoint
@@ -79,6 +80,79 @@ def fit_span_subclasses(
     return fit
 
 
+STEADY_DIMS = 2  # directions of the span kept by the "steady" fit (docs/RESULTS.md section 6.6)
+
+
+def steady_directions(clean: np.ndarray, degraded: np.ndarray, dims: int = STEADY_DIMS) -> np.ndarray:
+    """An orthonormal basis [R, dims] of the directions in which faces [N, R] spread most relative to
+    how far degradation moves them (``degraded`` [N, R]: the same faces' degraded copies): the top
+    generalised eigenvectors of ``B v = lambda W v``, with ``B`` the faces' covariance and ``W`` the
+    second moment of the moves (so a shift that moves every face alike also counts)."""
+    spread = np.cov(np.asarray(clean, np.float64).T).reshape(clean.shape[1], -1)
+    moves = np.asarray(degraded, np.float64) - clean
+    shaken = moves.T @ moves / len(moves)
+    shaken += 1e-6 * max(float(np.trace(shaken)), 1e-12) / len(shaken) * np.eye(len(shaken))
+    _, vectors = scipy.linalg.eigh(spread, shaken)
+    basis, _ = np.linalg.qr(vectors[:, ::-1][:, :dims])
+    return basis
+
+
+def fit_steady_subclasses(
+    embeddings: np.ndarray,
+    degraded: np.ndarray,
+    labels: np.ndarray,
+    class_means: np.ndarray,
+    components: int,
+    min_size: int = 64,
+    seed: int = 0,
+    dims: int = STEADY_DIMS,
+) -> SubclassFit:
+    """Each emotion's mixture in the ``dims`` directions of the span of ``class_means`` [C, D] that
+    degradation moves least relative to how its faces spread (:func:`steady_directions`, from the
+    faces ``embeddings`` [N, D] and their degraded copies ``degraded`` [N, D]); lifted back to the
+    embedding like :func:`fit_span_subclasses`, with contiguous sub-class ids."""
+    present = np.bincount(labels, minlength=len(class_means)) > 0
+    span = EmotionSpan.from_means(class_means, present)
+    z, zd = span.project(embeddings), span.project(degraded)
+    fit = SubclassFit(labels=np.full(len(labels), -1, dtype=np.int64), parent=np.zeros(0, dtype=np.int64))
+    for c in np.flatnonzero(present):
+        rows = np.flatnonzero(labels == c)
+        own = EmotionSpan(span.centre, span.basis @ steady_directions(z[rows], zd[rows], dims))
+        one = fit_subclasses(own.project(embeddings[rows]), np.zeros(len(rows), np.int64), components, min_size, seed)
+        spread = max(float(np.var(own.project(embeddings[rows]), axis=0).max()), 1e-6)
+        fit.labels[rows] = len(fit.parent) + one.labels
+        fit.parent = np.concatenate([fit.parent, np.full(len(one.parent), c, dtype=np.int64)])
+        fit.mixtures[int(c)] = own.lift(one.mixtures[0], outside_variance=10.0 * spread)
+        fit.sizes[int(c)] = one.sizes[0]
+    return fit
+
+
+SPACES = ("emotions", "steady", "embedding")
+
+
+def degraded_training_embeddings(
+    checkpoint: str | os.PathLike[str], data: dict, train_data: str | None, seed: int
+) -> np.ndarray:
+    """The checkpoint's network on a degraded copy (:func:`trainer.degrade.degrade_images`) of the
+    training faces its kNN bank holds, read from ``train_data`` or the file its config names."""
+    from albumsum.core.inference import Embedder
+    from trainer.data import load_labelled
+    from trainer.degrade import degrade_images
+
+    config = data.get("train_config", {})
+    path = train_data or config.get("train_data")
+    if not path or not Path(path).is_file():
+        raise FileNotFoundError(f"{checkpoint}: its training data ({path!r}) is not here; pass --data TRAIN.npz")
+    train = load_labelled(path, int(config.get("limit", 0)) if not train_data else 0)
+    bank_labels = data["reference"]["labels"].numpy()
+    if len(train) != len(bank_labels) or not np.array_equal(train.labels, bank_labels):
+        raise ValueError(
+            f"{path}: {len(train)} faces, but {checkpoint} stores embeddings of {len(bank_labels)} "
+            "(expected the training set the checkpoint was made from)"
+        )
+    return Embedder(data, device="cpu").embed(degrade_images(train.images, seed))
+
+
 def refit_checkpoint(
     checkpoint: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -86,21 +160,28 @@ def refit_checkpoint(
     components: int = 3,
     min_size: int = 64,
     seed: int = 0,
+    train_data: str | None = None,
 ) -> Path:
     """Write ``checkpoint`` again with each emotion's sub-class mixture refitted on its stored
-    training embeddings, in the span of the emotion means (``emotions``) or in the whole embedding
+    training embeddings: in the span of the emotion means (``emotions``), in the span's directions
+    that degradation moves least (``steady``: the training faces are degraded and embedded again,
+    from ``train_data`` or the file the checkpoint's config names) or in the whole embedding
     (``embedding``). The network, the means and the kNN bank are unchanged."""
     data = read_checkpoint(checkpoint)
     bank = data.get("reference")
     if not bank:
         raise ValueError(f"{checkpoint}: stores no training embeddings to fit sub-classes on")
     z, labels = bank["embeddings"].float().numpy(), bank["labels"].numpy()
+    means = data["class_means"].numpy()
     if space == "emotions":
-        fit = fit_span_subclasses(z, labels, data["class_means"].numpy(), components, min_size, seed)
+        fit = fit_span_subclasses(z, labels, means, components, min_size, seed)
+    elif space == "steady":
+        degraded = degraded_training_embeddings(checkpoint, data, train_data, seed + 1)
+        fit = fit_steady_subclasses(z, degraded, labels, means, components, min_size, seed)
     elif space == "embedding":
         fit = fit_subclasses(z, labels, components, min_size, seed=seed)
     else:
-        raise ValueError(f"space must be 'emotions' or 'embedding', got {space!r}")
+        raise ValueError(f"space must be one of {', '.join(SPACES)}, got {space!r}")
     log.info("sub-classes per emotion: %s", "; ".join(f"{EMOTIONS[c]} {n}" for c, n in fit.sizes.items()))
     data["subclasses"] = {EMOTIONS[c]: m.to_checkpoint() for c, m in fit.mixtures.items()}
     data["reference"] = {**bank, "subclasses": torch.from_numpy(fit.labels)}

@@ -27,8 +27,8 @@ from trainer.augment import Augment
 from trainer.calibrate import fit_posterior_sigma
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
-from trainer.degrade import Degrade
-from trainer.emotion_span import fit_span_subclasses
+from trainer.degrade import Degrade, degrade_images
+from trainer.emotion_span import SPACES, fit_span_subclasses, fit_steady_subclasses
 from trainer.evaluation import evaluate_embeddings
 from trainer.losses import build_loss, degradation_consistency
 from trainer.progress import Progress
@@ -340,13 +340,17 @@ class Trainer:
         return path
 
     def fit_subclasses(self, train_emb: np.ndarray, means: np.ndarray, components: int) -> SubclassFit:
-        """Each emotion's mixture over the whole embedding, or in the span of the emotion means."""
-        cfg, labels = self.config, self.train.labels
+        """Each emotion's mixture over the whole embedding, in the span of the emotion means, or in the
+        span's directions that degradation moves least (``steady``)."""
+        cfg, labels, min_size = self.config, self.train.labels, self.config.min_subclass_size
         if cfg.subclass_space == "embedding":
             return fit_subclasses(train_emb, labels, components, cfg.min_subclass_size, seed=cfg.seed)
         if cfg.subclass_space == "emotions":
             return fit_span_subclasses(train_emb, labels, means, components, cfg.min_subclass_size, seed=cfg.seed)
-        raise ConfigError(f"subclass_space must be 'embedding' or 'emotions', got {cfg.subclass_space!r}")
+        if cfg.subclass_space == "steady":
+            degraded = self.embed(degrade_images(self.train.images, cfg.seed + 1))
+            return fit_steady_subclasses(train_emb, degraded, labels, means, components, min_size, cfg.seed)
+        raise ConfigError(f"subclass_space must be one of {', '.join(SPACES)}, got {cfg.subclass_space!r}")
 
     def checkpoint_payload(
         self,

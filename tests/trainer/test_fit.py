@@ -16,6 +16,7 @@ from trainer.calibrate import fit_posterior_sigma
 from trainer.cli import main as train_main
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import load_labelled, paper_protocol
+from trainer.emotion_span import refit_checkpoint
 from trainer.evaluation import knn_predict
 from trainer.fit import Trainer, initial_network
 from trainer.state import lr_factor
@@ -269,3 +270,38 @@ def test_consistency_share_outside_zero_to_one_is_refused(small_sets, tmp_path) 
         Trainer(
             TrainConfig(out_dir=str(tmp_path), **dict(QUICK, consistency=1.0, consistency_share=1.5)), small_sets[0]
         )
+
+
+def app_subclasses_of_the_bank(data: dict) -> np.ndarray:
+    """The bank's sub-class ids as the app assigns them (its covariance ridge moves a few faces at the
+    boundaries), made contiguous over the emotions."""
+    bank = data["reference"]
+    labels = bank["labels"].numpy()
+    local = model_subclasses(bank["embeddings"].float().numpy(), labels, data["subclasses"], EMOTIONS)
+    offsets = np.cumsum([0] + [len(data["subclasses"][name]["weights"]) for name in EMOTIONS[:-1]])
+    return local + offsets[labels]
+
+
+@pytest.mark.slow
+def test_steady_subclasses_from_fit_and_from_the_cli(trained, small_sets, tmp_path) -> None:
+    """``subclass_space = "steady"`` in a run, and ``subclasses --space steady`` on its checkpoint,
+    which degrades and embeds the training faces the checkpoint was made from."""
+    train, _ = small_sets
+    _, path = trained  # its config names the whole FER+ train file, but it was made from 120 faces a class
+    steady = dict(subclass_space="steady", min_subclass_size=20, init_from=str(path))
+    config = TrainConfig(out_dir=str(tmp_path / "run"), **steady, **QUICK)
+    made = read_checkpoint(Trainer(config, train, net=initial_network(config)).finish())
+    assert made["train_config"]["subclass_space"] == "steady"
+    assert all(len(m["weights"]) == 3 for m in made["subclasses"].values())  # 120 faces each, 20 a component
+    assert np.mean(app_subclasses_of_the_bank(made) == made["reference"]["subclasses"].numpy()) > 0.99
+
+    with pytest.raises(ValueError, match=r"train\.npz: 28\d\d\d faces, but .*model\.pt stores embeddings of 960"):
+        refit_checkpoint(path, tmp_path / "x.pt", "steady", min_size=20)
+    faces = tmp_path / "train.npz"
+    np.savez(faces, images=train.images, votes=train.votes)
+    out = tmp_path / "steady.pt"
+    args = ["--space", "steady", "--min-size", "20", "--data", str(faces)]
+    assert train_main(["subclasses", "--checkpoint", str(path), "--out", str(out), *args]) == 0
+    after = read_checkpoint(out)
+    assert after["train_config"]["subclass_space"] == "steady"
+    assert np.mean(app_subclasses_of_the_bank(after) == after["reference"]["subclasses"].numpy()) > 0.99
