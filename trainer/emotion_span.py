@@ -62,24 +62,6 @@ class EmotionSpan:
         return ClassMixture(mixture.weights, means, covs)
 
 
-def fit_span_subclasses(
-    embeddings: np.ndarray,
-    labels: np.ndarray,
-    class_means: np.ndarray,
-    components: int,
-    min_size: int = 64,
-    seed: int = 0,
-) -> SubclassFit:
-    """:func:`trainer.subspaces.fit_subclasses` in the span of ``class_means`` [C, D], its
-    mixtures lifted back to the embedding (same labels, sizes and contiguous ids)."""
-    present = np.bincount(labels, minlength=len(class_means)) > 0
-    span = EmotionSpan.from_means(class_means, present)
-    fit = fit_subclasses(span.project(embeddings), labels, components, min_size, seed=seed)
-    spread = max(float(np.var(span.project(embeddings), axis=0).max()), 1e-6)
-    fit.mixtures = {c: span.lift(m, outside_variance=10.0 * spread) for c, m in fit.mixtures.items()}
-    return fit
-
-
 STEADY_DIMS = 2  # directions of the span kept by the "steady" fit (docs/RESULTS.md section 6.6)
 
 
@@ -97,32 +79,36 @@ def steady_directions(clean: np.ndarray, degraded: np.ndarray, dims: int = STEAD
     return basis
 
 
-def fit_steady_subclasses(
+def fit_span_subclasses(
     embeddings: np.ndarray,
-    degraded: np.ndarray,
     labels: np.ndarray,
     class_means: np.ndarray,
     components: int,
     min_size: int = 64,
     seed: int = 0,
+    degraded: np.ndarray | None = None,
     dims: int = STEADY_DIMS,
 ) -> SubclassFit:
-    """Each emotion's mixture in the ``dims`` directions of the span of ``class_means`` [C, D] that
-    degradation moves least relative to how its faces spread (:func:`steady_directions`, from the
-    faces ``embeddings`` [N, D] and their degraded copies ``degraded`` [N, D]); lifted back to the
-    embedding like :func:`fit_span_subclasses`, with contiguous sub-class ids."""
+    """:func:`trainer.subspaces.fit_subclasses` for each emotion in the span of ``class_means``
+    [C, D], its mixture lifted back to the embedding, with contiguous sub-class ids.
+
+    With ``degraded`` [N, D] (the embeddings of degraded copies of the same faces), each emotion's
+    mixture is fitted in only the ``dims`` directions of the span in which its faces spread most
+    relative to how far degradation moves them (:func:`steady_directions`): the ``steady`` space."""
     present = np.bincount(labels, minlength=len(class_means)) > 0
     span = EmotionSpan.from_means(class_means, present)
-    z, zd = span.project(embeddings), span.project(degraded)
     fit = SubclassFit(labels=np.full(len(labels), -1, dtype=np.int64), parent=np.zeros(0, dtype=np.int64))
     for c in np.flatnonzero(present):
         rows = np.flatnonzero(labels == c)
-        own = EmotionSpan(span.centre, span.basis @ steady_directions(z[rows], zd[rows], dims))
-        one = fit_subclasses(own.project(embeddings[rows]), np.zeros(len(rows), np.int64), components, min_size, seed)
-        spread = max(float(np.var(own.project(embeddings[rows]), axis=0).max()), 1e-6)
+        own = span
+        if degraded is not None:
+            turn = steady_directions(span.project(embeddings[rows]), span.project(degraded[rows]), dims)
+            own = EmotionSpan(span.centre, span.basis @ turn)
+        coords = own.project(embeddings[rows])
+        one = fit_subclasses(coords, np.zeros(len(rows), np.int64), components, min_size, seed)
         fit.labels[rows] = len(fit.parent) + one.labels
         fit.parent = np.concatenate([fit.parent, np.full(len(one.parent), c, dtype=np.int64)])
-        fit.mixtures[int(c)] = own.lift(one.mixtures[0], outside_variance=10.0 * spread)
+        fit.mixtures[int(c)] = own.lift(one.mixtures[0], outside_variance=10.0 * max(float(coords.var(0).max()), 1e-6))
         fit.sizes[int(c)] = one.sizes[0]
     return fit
 
@@ -177,7 +163,7 @@ def refit_checkpoint(
         fit = fit_span_subclasses(z, labels, means, components, min_size, seed)
     elif space == "steady":
         degraded = degraded_training_embeddings(checkpoint, data, train_data, seed + 1)
-        fit = fit_steady_subclasses(z, degraded, labels, means, components, min_size, seed)
+        fit = fit_span_subclasses(z, labels, means, components, min_size, seed, degraded=degraded)
     elif space == "embedding":
         fit = fit_subclasses(z, labels, components, min_size, seed=seed)
     else:

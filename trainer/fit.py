@@ -28,7 +28,7 @@ from trainer.calibrate import fit_posterior_sigma
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
 from trainer.degrade import Degrade, degrade_images
-from trainer.emotion_span import SPACES, fit_span_subclasses, fit_steady_subclasses
+from trainer.emotion_span import SPACES, fit_span_subclasses
 from trainer.evaluation import evaluate_embeddings
 from trainer.losses import build_loss, degradation_consistency
 from trainer.progress import Progress
@@ -349,7 +349,7 @@ class Trainer:
             return fit_span_subclasses(train_emb, labels, means, components, cfg.min_subclass_size, seed=cfg.seed)
         if cfg.subclass_space == "steady":
             degraded = self.embed(degrade_images(self.train.images, cfg.seed + 1))
-            return fit_steady_subclasses(train_emb, degraded, labels, means, components, min_size, cfg.seed)
+            return fit_span_subclasses(train_emb, labels, means, components, min_size, cfg.seed, degraded=degraded)
         raise ConfigError(f"subclass_space must be one of {', '.join(SPACES)}, got {cfg.subclass_space!r}")
 
     def checkpoint_payload(

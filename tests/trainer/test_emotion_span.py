@@ -6,7 +6,7 @@ import numpy as np
 
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import model_subclasses
-from trainer.emotion_span import EmotionSpan, fit_span_subclasses, fit_steady_subclasses, steady_directions
+from trainer.emotion_span import EmotionSpan, fit_span_subclasses, steady_directions
 from trainer.subspaces import fit_subclasses
 
 
@@ -92,7 +92,7 @@ def shaken_blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 def test_steady_subclasses_follow_the_split_degradation_keeps_and_survive_lifting() -> None:
     z, degraded, labels, class_means, side_u = shaken_blobs()
-    fit = fit_steady_subclasses(z, degraded, labels, class_means, components=2, min_size=50, dims=1)
+    fit = fit_span_subclasses(z, labels, class_means, components=2, min_size=50, degraded=degraded, dims=1)
     rows = labels == 0
     sub = fit.labels[rows] - fit.labels[rows].min()
     assert max(np.mean(sub == side_u[rows]), np.mean(sub != side_u[rows])) > 0.95
