@@ -142,7 +142,8 @@ def degraded_training_embeddings(
             f"{path}: {len(train)} faces, but {checkpoint} stores embeddings of {len(bank_labels)} "
             "(expected the training set the checkpoint was made from)"
         )
-    return Embedder(data, device="cpu").embed(degrade_images(train.images, seed))
+    # float32, as `fit` embeds the bank: the moves are degradation's, not also bfloat16's rounding
+    return Embedder(data, device="cpu", bf16=False).embed(degrade_images(train.images, seed))
 
 
 def refit_checkpoint(
