@@ -655,11 +655,21 @@ def blob_f32(blob: bytes | None) -> np.ndarray | None:
 
 
 def model_identity(checkpoint: dict[str, Any]) -> str:
-    """A short stable id of a checkpoint's weights and statistics (independent of its file name)."""
+    """A short stable id of a checkpoint's weights and statistics (independent of its file name).
+
+    Everything a face's stored embedding, posterior, emotion and sub-class depend on goes in: a
+    checkpoint refitted without retraining (a new posterior sigma, new sub-class mixtures) keeps
+    its network and ``created`` time, and must still be a new model to the index."""
     h = hashlib.sha256(json.dumps(checkpoint.get("model_args", {}), sort_keys=True).encode())
     h.update(str(checkpoint.get("created", "")).encode())
     for name, tensor in sorted(checkpoint.get("state_dict", {}).items()):
         h.update(name.encode())
         h.update(np.ascontiguousarray(tensor.detach().cpu().float().numpy()).tobytes()[:4096])
     h.update(np.asarray(checkpoint.get("class_means", []), np.float32).tobytes())
+    h.update(np.asarray(checkpoint.get("class_priors", []), np.float32).tobytes())
+    h.update(repr(float(checkpoint.get("sigma", 0.0))).encode())
+    for name, mixture in sorted((checkpoint.get("subclasses") or {}).items()):
+        h.update(name.encode())
+        for key in ("weights", "means", "covariances"):
+            h.update(np.asarray(mixture[key], np.float32).tobytes())
     return h.hexdigest()[:16]

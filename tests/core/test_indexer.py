@@ -15,6 +15,7 @@ from PIL import Image
 from albumsum.core import images
 from albumsum.core.index import SCHEMA_VERSION, IndexWriter
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
+from albumsum.core.inference import Embedder
 from albumsum.core.userdata import default_index_path
 from tests.core.helpers import FakeDetector, make_embedder, sql, tree_snapshot, write_photo
 from tests.core.test_images import oriented_jpeg, png_claiming
@@ -201,6 +202,29 @@ def test_new_model_reembeds_stored_crops_without_detecting(tmp_path: Path, store
         [np.frombuffer(c, np.uint8).reshape(48, 48) for (c,) in sql(store, "SELECT crop FROM faces ORDER BY id")]
     )
     np.testing.assert_allclose(np.frombuffer(second[0][1], np.float32), other.embed(crops)[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("refit", ["sigma", "subclasses"])
+def test_a_refitted_model_with_the_same_network_recomputes_the_faces(tmp_path: Path, store: IndexWriter, refit) -> None:
+    """A checkpoint refitted without training (a new posterior sigma or new sub-class mixtures)
+    keeps its weights and creation time, and the faces' posteriors and sub-classes still follow it."""
+    album = good_album(tmp_path / "album")
+    first = make_embedder(seed=0)
+    run(album, store, embedder=first)
+    checkpoint = dict(first.checkpoint)
+    if refit == "sigma":
+        checkpoint["sigma"] = 0.05
+    else:
+        checkpoint["subclasses"] = {
+            name: {**gmm, "means": gmm["means"].flip(0)} for name, gmm in checkpoint["subclasses"].items()
+        }
+    before = sql(store, "SELECT id, posterior, subclass, model FROM faces ORDER BY id")
+    progress = list(index_album(album, store, FakeDetector(), Embedder(checkpoint, device="cpu"), SETTINGS))
+    assert [p.phase for p in progress] == ["embed"]
+    after = sql(store, "SELECT id, posterior, subclass, model FROM faces ORDER BY id")
+    assert all(a[3] != b[3] for a, b in zip(before, after, strict=True))
+    column = 1 if refit == "sigma" else 2
+    assert any(a[column] != b[column] for a, b in zip(before, after, strict=True))
 
 
 def test_a_model_with_another_framing_cuts_the_faces_again_from_the_photos(tmp_path: Path, store: IndexWriter) -> None:
