@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,6 +123,28 @@ def fit_span_subclasses(
 SPACES = ("emotions", "steady", "embedding")
 
 
+def fit_subclasses_in(
+    space: str,
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    class_means: np.ndarray,
+    components: int,
+    min_size: int,
+    seed: int,
+    degraded: Callable[[], np.ndarray],
+) -> SubclassFit:
+    """Each emotion's mixture in one of :data:`SPACES`: the span of the emotion means, its steady
+    directions (``degraded()`` gives the embeddings of degraded copies of the same faces; called
+    only for ``steady``), or the whole embedding. A space not in :data:`SPACES` is a ``ValueError``."""
+    if space == "emotions":
+        return fit_span_subclasses(embeddings, labels, class_means, components, min_size, seed)
+    if space == "steady":
+        return fit_span_subclasses(embeddings, labels, class_means, components, min_size, seed, degraded=degraded())
+    if space == "embedding":
+        return fit_subclasses(embeddings, labels, components, min_size, seed=seed)
+    raise ValueError(f"subclass space must be one of {', '.join(SPACES)}, got {space!r}")
+
+
 def degraded_training_embeddings(
     checkpoint: str | os.PathLike[str], data: dict, train_data: str | None, seed: int
 ) -> np.ndarray:
@@ -165,16 +188,16 @@ def refit_checkpoint(
     if not bank:
         raise ValueError(f"{checkpoint}: stores no training embeddings to fit sub-classes on")
     z, labels = bank["embeddings"].float().numpy(), bank["labels"].numpy()
-    means = data["class_means"].numpy()
-    if space == "emotions":
-        fit = fit_span_subclasses(z, labels, means, components, min_size, seed)
-    elif space == "steady":
-        degraded = degraded_training_embeddings(checkpoint, data, train_data, seed + 1)
-        fit = fit_span_subclasses(z, labels, means, components, min_size, seed, degraded=degraded)
-    elif space == "embedding":
-        fit = fit_subclasses(z, labels, components, min_size, seed=seed)
-    else:
-        raise ValueError(f"space must be one of {', '.join(SPACES)}, got {space!r}")
+    fit = fit_subclasses_in(
+        space,
+        z,
+        labels,
+        data["class_means"].numpy(),
+        components,
+        min_size,
+        seed,
+        degraded=lambda: degraded_training_embeddings(checkpoint, data, train_data, seed + 1),
+    )
     log.info("sub-classes per emotion: %s", "; ".join(f"{EMOTIONS[c]} {n}" for c, n in fit.sizes.items()))
     data["subclasses"] = {EMOTIONS[c]: m.to_checkpoint() for c, m in fit.mixtures.items()}
     data["reference"] = {**bank, "subclasses": torch.from_numpy(fit.labels)}

@@ -28,7 +28,7 @@ from trainer.calibrate import fit_posterior_sigma
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
 from trainer.degrade import Degrade, degrade_images
-from trainer.emotion_span import SPACES, fit_span_subclasses
+from trainer.emotion_span import fit_subclasses_in
 from trainer.evaluation import evaluate_embeddings
 from trainer.losses import build_loss, degradation_consistency
 from trainer.progress import Progress
@@ -43,7 +43,7 @@ from trainer.state import (
     moving_average,
     use_amp,
 )
-from trainer.subspaces import SubclassFit, fit_subclasses
+from trainer.subspaces import SubclassFit
 
 log = logging.getLogger(__name__)
 
@@ -342,15 +342,17 @@ class Trainer:
     def fit_subclasses(self, train_emb: np.ndarray, means: np.ndarray, components: int) -> SubclassFit:
         """Each emotion's mixture over the whole embedding, in the span of the emotion means, or in the
         span's directions that degradation moves least (``steady``)."""
-        cfg, labels, min_size = self.config, self.train.labels, self.config.min_subclass_size
-        if cfg.subclass_space == "embedding":
-            return fit_subclasses(train_emb, labels, components, cfg.min_subclass_size, seed=cfg.seed)
-        if cfg.subclass_space == "emotions":
-            return fit_span_subclasses(train_emb, labels, means, components, cfg.min_subclass_size, seed=cfg.seed)
-        if cfg.subclass_space == "steady":
-            degraded = self.embed(degrade_images(self.train.images, cfg.seed + 1))
-            return fit_span_subclasses(train_emb, labels, means, components, min_size, cfg.seed, degraded=degraded)
-        raise ConfigError(f"subclass_space must be one of {', '.join(SPACES)}, got {cfg.subclass_space!r}")
+        cfg = self.config
+        return fit_subclasses_in(
+            cfg.subclass_space,
+            train_emb,
+            self.train.labels,
+            means,
+            components,
+            cfg.min_subclass_size,
+            cfg.seed,
+            degraded=lambda: self.embed(degrade_images(self.train.images, cfg.seed + 1)),
+        )
 
     def checkpoint_payload(
         self,

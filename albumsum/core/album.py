@@ -40,9 +40,6 @@ PipelineFactory = Callable[[Settings], tuple[Any, Any]]  # settings -> (detector
 NAME_MAX = 80  # characters of a group's name
 LOADING = IndexProgress("model", 0, 0, 0, 0)  # first record of an indexing run: the model is loading
 LAST_RUN = "last_complete_run"  # index meta: the model file and settings of the last run that finished
-# What index.model_identity covers, in its stamp too: 2 added the posterior's sigma, the priors and the
-# sub-class mixtures, so stamps written while refitted models looked unchanged are not trusted.
-MODEL_IDENTITY_RULE = 2
 
 
 def index_location(
@@ -79,7 +76,7 @@ class ModelPipeline:
         except OSError:
             identity = f"{model}|missing"
         knobs = dataclasses.replace(index_settings, workers=0, redetect=False)
-        return f"{identity}|{settings.device}|{knobs!r}|identity {MODEL_IDENTITY_RULE}"
+        return f"{identity}|{settings.device}|{knobs!r}"
 
     def __call__(self, settings: Settings) -> tuple[Any, Any]:
         from albumsum.core.faces import MTCNNDetector
