@@ -2,7 +2,8 @@
 
 :func:`pick_photos` chooses a fixed number of photos that cover the groups (paper §4.2.3, photo
 album summarisation): largest groups first, each group's next best shot per round, and no photo
-twice. A photo is its content, so two copies of one file count once.
+twice; faces of :data:`GOOD_SIDE` px or more are all offered before any smaller one. A photo is its
+content, so two copies of one file count once.
 
 A group's **best shots** (:func:`best_shots`) are its faces in the order a person should see them:
 the nearer half of the group (by distance to the medoid, so they still show what the group has in
@@ -62,8 +63,7 @@ def best_shots(group: Group, faces: AlbumFaces) -> np.ndarray:
     """
     rows = np.asarray([faces.row(int(f)) for f in group.face_ids], np.int64)
     quality = np.nan_to_num(np.asarray(faces.qualities, np.float64)[rows], nan=UNKNOWN_QUALITY)
-    boxes = np.asarray(faces.boxes, np.float64)[rows]
-    good = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) >= GOOD_SIDE
+    good = face_sides(faces)[rows] >= GOOD_SIDE
     if not good.any():
         good = np.ones(len(rows), bool)
     rank = np.arange(len(group))
@@ -106,34 +106,47 @@ def group_caption(group: Group, faces: AlbumFaces) -> str:
         second = int(np.argmax(mean))
         if mean[second] >= LEAN_SHARE:
             words += f", leaning to {EMOTIONS[second]}"
-    boxes = np.asarray(faces.boxes, np.float64)[rows]
-    if len(boxes):
-        side = float(np.median(np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])))
+    if len(rows):
+        side = float(np.median(face_sides(faces)[rows]))
         if side > 0:
             words += f" · faces about {side:.0f} px"
     return words
 
 
 def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
-    """Up to ``n`` photos covering the largest groups, best shots first, no photo twice."""
+    """Up to ``n`` photos covering the largest groups, best shots first, no photo twice.
+
+    Two sweeps: first each group's faces of at least :data:`GOOD_SIDE` px, round by round; only the
+    slots left after that go to small faces. A group known only from 20 px crowd faces (whose emotion
+    the model names least reliably) is shown after every group with a face a person can read.
+    """
     order = sorted(groups, key=lambda g: (-len(g), g.emotion, g.subclass))
     shots = [best_shots(g, faces) for g in order]
+    sides = face_sides(faces)
+    good = [int((sides[[faces.row(int(f)) for f in g.face_ids]] >= GOOD_SIDE).sum()) for g in order]
     cursors = [0] * len(order)
     taken: set[str] = set()
     picks: list[Pick] = []
-    while len(picks) < n and any(c < len(g) for c, g in zip(cursors, order, strict=True)):
-        for gi, group in enumerate(order):
-            if len(picks) >= n:
-                break
-            while cursors[gi] < len(group):
-                rank = int(shots[gi][cursors[gi]])
-                cursors[gi] += 1
-                r = faces.row(int(group.face_ids[rank]))
-                if faces.hashes[r] not in taken:
-                    taken.add(faces.hashes[r])
-                    picks.append(Pick(int(faces.ids[r]), faces.paths[r], group.emotion, group.subclass, rank))
+    for limits in (good, [len(g) for g in order]):  # best shots list a group's large faces first
+        while len(picks) < n and any(c < lim for c, lim in zip(cursors, limits, strict=True)):
+            for gi, group in enumerate(order):
+                if len(picks) >= n:
                     break
+                while cursors[gi] < limits[gi]:
+                    rank = int(shots[gi][cursors[gi]])
+                    cursors[gi] += 1
+                    r = faces.row(int(group.face_ids[rank]))
+                    if faces.hashes[r] not in taken:
+                        taken.add(faces.hashes[r])
+                        picks.append(Pick(int(faces.ids[r]), faces.paths[r], group.emotion, group.subclass, rank))
+                        break
     return picks
+
+
+def face_sides(faces: AlbumFaces) -> np.ndarray:
+    """Each face's shorter box side in photo pixels, ``float64 [N]``."""
+    boxes = np.asarray(faces.boxes, np.float64).reshape(-1, 4)
+    return np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
 
 
 def summary_dict(

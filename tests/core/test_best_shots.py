@@ -67,3 +67,17 @@ def test_a_group_caption_names_its_lean_and_its_face_size() -> None:
     assert group_caption(group([1, 2, 3]), faces) == "happy, leaning to surprise · faces about 60 px"
     post[:, 2] = 0.05
     assert group_caption(group([1, 2, 3]), dataclasses.replace(faces, posteriors=post)) == "happy · faces about 60 px"
+
+
+def test_a_group_of_small_crowd_faces_gets_a_photo_only_after_every_readable_group() -> None:
+    faces = album(n_photos=6, per_photo=1)  # faces 1..6, one a photo
+    boxes = np.zeros((len(faces), 4))
+    boxes[:, 2:] = 60
+    boxes[5, 2:] = 21  # face 6: a blurred crowd face, its group's only face
+    faces = dataclasses.replace(faces, boxes=boxes, qualities=np.full(len(faces), 0.9))
+    big = group([1, 2, 3])
+    other = Group(emotion=2, subclass=0, face_ids=np.asarray([4, 5]), distances=np.arange(2.0))
+    crowd = Group(emotion=4, subclass=0, face_ids=np.asarray([6]), distances=np.zeros(1))
+    picks = [p.face_id for p in pick_photos([big, crowd, other], faces, 4)]
+    assert picks == [1, 4, 2, 5]  # both readable groups twice before the crowd face
+    assert [p.face_id for p in pick_photos([big, crowd, other], faces, 6)] == [1, 4, 2, 5, 3, 6]
