@@ -33,6 +33,9 @@ class TrainConfig:
     norm_weight: float = 0.01  # lambda of the mean embedding-norm penalty (Algorithm 1, step 6)
     sgm_form: str = "squared"  # sgm: "squared" error of the posterior (eq. 4) | "log": cross-entropy against it
     ce_weight: float = 0.0  # sgm: weight of a joint linear head's cross-entropy (0 = SGM alone)
+    # sgm: weight of the compactness term, each face's squared distance to its class mean in units of
+    # 2 sigma^2, weighted by its label's share of the votes (0 = off; trainer/losses.py)
+    compact_weight: float = 0.0
     # sub-classes (Deep Gaussian Mixture sub-spaces, Algorithm 2)
     subclasses: int = 3  # Gaussians per emotion fitted on the final embedding by `fit`
     # where `fit` fits them: "embedding" (all of it) | "emotions" (the span of the means) | "steady" (the

@@ -144,6 +144,7 @@ class Trainer:
             num_classes=targets.shape[1],
             sgm_form=cfg.sgm_form,
             ce_weight=cfg.ce_weight,
+            compact_weight=cfg.compact_weight,
         ).to(self.device)
         self.run = Run(
             net=net,

@@ -182,3 +182,40 @@ def test_degradation_consistency_checks_shapes_and_handles_no_copies() -> None:
         degradation_consistency(z[:2], z[:3], z, labels, sigma=0.5)
     none = z[:0].clone().requires_grad_(True)
     assert float(degradation_consistency(z[:0], none, z, labels, sigma=0.5)) == 0.0
+
+
+def naive_compact(z: list[list[float]], labels: list[int], targets: list[list[float]], sigma: float) -> float:
+    """mean_i t_iy ||z_i - mu_y||^2 / (2 sigma^2), written out with loops."""
+    n, d = len(z), len(z[0])
+    means = {}
+    for j in set(labels):
+        rows = [z[i] for i in range(n) if labels[i] == j]
+        means[j] = [sum(r[k] for r in rows) / len(rows) for k in range(d)]
+    total = sum(targets[i][labels[i]] * sum((z[i][k] - means[labels[i]][k]) ** 2 for k in range(d)) for i in range(n))
+    return total / n / (2 * sigma**2)
+
+
+def test_compactness_term_matches_the_loop_and_moves_faces_only_within_their_class() -> None:
+    z, labels, targets = batch(seed=3)
+    w = 0.7
+
+    def fn(zz: list[list[float]]) -> float:
+        return naive_sgm(zz, labels.tolist(), targets.tolist(), 0.5, 0.1) + w * naive_compact(
+            zz, labels.tolist(), targets.tolist(), 0.5
+        )
+
+    zt = z.clone().requires_grad_(True)
+    terms = SGMLoss(sigma=0.5, norm_weight=0.1, compact_weight=w).terms(zt, labels, targets)
+    terms["loss"].backward()
+    assert terms["loss"].item() == pytest.approx(fn(z.tolist()), rel=1e-10)
+    assert terms["compact"].item() == pytest.approx(naive_compact(z.tolist(), labels.tolist(), targets.tolist(), 0.5))
+    torch.testing.assert_close(zt.grad, numeric_grad(z, fn), rtol=1e-5, atol=1e-7)
+    # the term alone moves no class mean when the faces' vote shares are equal
+    equal = torch.full_like(targets, 0.25)
+    zc = z.clone().requires_grad_(True)
+    SGMLoss(compact_weight=1.0).terms(zc, labels, equal)["compact"].backward()
+    for j in labels.unique():
+        torch.testing.assert_close(zc.grad[labels == j].sum(dim=0), torch.zeros(z.shape[1], dtype=z.dtype))
+    assert "compact" not in SGMLoss().terms(z, labels, targets)
+    with pytest.raises(ValueError, match="compact_weight"):
+        SGMLoss(compact_weight=-1.0)
