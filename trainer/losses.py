@@ -27,7 +27,7 @@ class SGMLoss(nn.Module):
     label, t_iy its share of the votes): the within-class spread, which the posterior stops asking
     to shrink once a face is nearer its own mean than the others. k-means needs it small: on the
     default model, k-means prefers splitting neutral and happiness to finding the emotions, whose
-    partition has 11 % more inertia (docs/RESULTS.md, "k-means NMI"). It pulls faces toward their class
+    partition has 11 % more inertia (docs/RESULTS.md, section 6.7). It pulls faces toward their class
     mean; for faces of equal vote shares its gradient through the mean sums to zero, so it moves no
     mean itself.
     """

@@ -61,7 +61,7 @@ def best_shots(group: Group, faces: AlbumFaces) -> np.ndarray:
     them by quality, then the farther half by quality; then the smaller faces, by quality (nearer
     first among equals). A group of small faces only is ordered the same way by halves.
     """
-    rows = np.asarray([faces.row(int(f)) for f in group.face_ids], np.int64)
+    rows = group_rows(group, faces)
     quality = np.nan_to_num(np.asarray(faces.qualities, np.float64)[rows], nan=UNKNOWN_QUALITY)
     good = face_sides(faces)[rows] >= GOOD_SIDE
     if not good.any():
@@ -98,7 +98,7 @@ def group_caption(group: Group, faces: AlbumFaces) -> str:
     """Words for a group, from the group itself: its emotion, the second emotion its faces lean
     toward (when their mean posterior for it is at least :data:`LEAN_SHARE`), and its typical face
     size, e.g. "happy, leaning to surprise · faces about 60 px"."""
-    rows = np.asarray([faces.row(int(f)) for f in group.face_ids], np.int64)
+    rows = group_rows(group, faces)
     mean = np.asarray(faces.posteriors, np.float64)[rows].mean(axis=0) if len(rows) else np.zeros(len(EMOTIONS))
     words = ADJECTIVES[EMOTIONS[group.emotion]]
     if len(mean) == len(EMOTIONS):
@@ -123,7 +123,7 @@ def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
     order = sorted(groups, key=lambda g: (-len(g), g.emotion, g.subclass))
     shots = [best_shots(g, faces) for g in order]
     sides = face_sides(faces)
-    good = [int((sides[[faces.row(int(f)) for f in g.face_ids]] >= GOOD_SIDE).sum()) for g in order]
+    good = [int((sides[group_rows(g, faces)] >= GOOD_SIDE).sum()) for g in order]
     cursors = [0] * len(order)
     taken: set[str] = set()
     picks: list[Pick] = []
@@ -141,6 +141,11 @@ def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
                         picks.append(Pick(int(faces.ids[r]), faces.paths[r], group.emotion, group.subclass, rank))
                         break
     return picks
+
+
+def group_rows(group: Group, faces: AlbumFaces) -> np.ndarray:
+    """The rows of ``faces`` that hold ``group``'s faces, in the group's order, ``int64 [len(group)]``."""
+    return np.asarray([faces.row(int(f)) for f in group.face_ids], np.int64)
 
 
 def face_sides(faces: AlbumFaces) -> np.ndarray:

@@ -3,7 +3,7 @@
 # SGM), 12 epochs each from scratch with the narrow recipe (the ladder's budget, docs/runs/ladder12),
 # then `evaluate --degrade` on FER+ valid. Rerunning resumes or skips finished runs.
 # Usage: docs/runs/compact12/ladder.sh [name weight]...   (default: squared 0, compact01 0.1, compact03 0.3)
-cd /work/main
+cd "$(dirname "$0")/../../.."
 L=$HOME/albumsum-runs/compact12
 mkdir -p $L
 run() {
