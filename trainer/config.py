@@ -71,6 +71,7 @@ class TrainConfig:
     degrade_prob: float = 0.0  # share of faces made small, blurred, dark, noisy and JPEG'd (trainer/degrade.py)
     consistency: float = 0.0  # weight of the degraded-copy consistency term (trainer/losses.py; 0 = off)
     consistency_share: float = 0.25  # copies per batch, as a share of its size, of faces degrade_prob left clean
+    consistency_after: int = 0  # epochs trained without the consistency term before it switches on (0 = from the start)
     mixup: float = 0.0  # alpha of mixup's Beta(alpha, alpha) pair weights, a whole batch at a time (0 = off)
     ema_decay: float = 0.0  # exponential moving average of the weights a step, evaluated and shipped (0 = off)
     # running

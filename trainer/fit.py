@@ -176,9 +176,10 @@ class Trainer:
 
     def _pair_rows(self, n: int, degraded: torch.Tensor) -> torch.Tensor:
         """``consistency_share`` of the batch size in rows, drawn at random from its undegraded rows
-        (fewer when too few are undegraded; none when the consistency term is off)."""
+        (fewer when too few are undegraded; none when the consistency term is off, or not yet on:
+        ``consistency_after`` epochs train without it)."""
         cfg = self.config
-        if not cfg.consistency:
+        if not cfg.consistency or self.run.epoch < cfg.consistency_after:
             return torch.empty(0, dtype=torch.long, device=self.device)
         clean = torch.ones(n, dtype=torch.bool)
         clean[degraded] = False

@@ -265,6 +265,15 @@ def test_the_consistency_term_trains_on_degraded_copies_and_is_logged(small_sets
     assert record["consistency"] > 0.0
 
 
+def test_the_consistency_term_waits_for_consistency_after_epochs(small_sets, tmp_path) -> None:
+    train, _ = small_sets
+    cfg = dict(QUICK, epochs=2, batches_per_epoch=2, degrade_prob=0.3, consistency=1.0, consistency_after=1)
+    Trainer(TrainConfig(out_dir=str(tmp_path), **cfg), train).fit()
+    first, second = (json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines())
+    assert "consistency" not in first  # no copies were made in epoch 1
+    assert second["consistency"] > 0.0
+
+
 def test_consistency_share_outside_zero_to_one_is_refused(small_sets, tmp_path) -> None:
     with pytest.raises(ConfigError, match="consistency_share"):
         Trainer(
