@@ -88,11 +88,11 @@ def _ramps() -> np.ndarray:
 # was shipped): a regression guard for the shipped file and the code that runs it. Our ResNet18 is
 # compared with torchvision's live by the tests above.
 DEFAULT_MODEL_FIRST_DIMS = [
-    [-0.033040, -0.199921, -0.415060, 0.090183, -0.097109, 0.208503],
-    [0.081443, -0.329352, -0.349893, 0.029681, -0.073862, 0.335887],
-    [0.141753, -0.302446, -0.316567, -0.062344, -0.010017, 0.330021],
+    [-0.217572, 0.053537, 0.009700, 0.044456, -0.005612, 0.161870],
+    [-0.190026, -0.009624, 0.027525, 0.039833, -0.071401, 0.133866],
+    [-0.248290, -0.017711, 0.040524, 0.012366, -0.047233, 0.156778],
 ]
-DEFAULT_MODEL_NORMS = [1.699219, 1.805423, 1.790709]
+DEFAULT_MODEL_NORMS = [1.088664, 1.067612, 1.14976]
 
 
 def test_default_model_gives_the_embeddings_it_gave_when_shipped() -> None:
