@@ -16,6 +16,14 @@ The maximum-likelihood sigma of the isotropic Gaussians (the root mean squared d
 class mean per dimension) is not used: in 64 dimensions it makes the posterior nearly one-hot
 (mean confidence 0.99 on FER+ valid for 85 % accuracy, docs/RESULTS.md §6.5), because the
 classes are not isotropic.
+
+The classes are not isotropic because their shared (pooled) within-class covariance is not: its
+largest directions hold four to five times the variance of the fifth. Eq. 1 and k-means both
+measure plain Euclidean distances, so :func:`within_class_whitening` fits, on the training
+embeddings, the linear map that makes that covariance nearer the identity (shrunk towards it, as
+regularised discriminant analysis does), and :func:`fold_into_head` writes the map into the
+network's last linear layer: the network is unchanged in shape and cost, and its embedding is the
+mapped one (``fit --whiten``; docs/RESULTS.md section 6.10).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import torch
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp
 
@@ -65,6 +74,41 @@ def fit_posterior_sigma(
         options={"xatol": 1e-4},
     )
     return float(math.exp(found.x))
+
+
+def within_class_whitening(
+    embeddings: np.ndarray, labels: np.ndarray, shrink: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(centre ``[D]``, symmetric map ``[D, D]``) whose ``(z - centre) @ map`` has the pooled
+    within-class covariance ``S`` of ``embeddings`` ``[N, D]`` turned into ``M S M`` with
+    ``M = (S + shrink * tr(S)/D * I)^(-1/2)``, scaled so that the mean within-class variance
+    per dimension, ``tr(S)/D``, stays as it was (``shrink=0``: fully whitened, ``M S M`` is that
+    variance times the identity; larger: nearer the identity map)."""
+    if shrink < 0:
+        raise ValueError(f"shrink must be >= 0, got {shrink}")
+    z = np.asarray(embeddings, np.float64)
+    labels = np.asarray(labels)
+    resid = np.concatenate([z[labels == c] - z[labels == c].mean(axis=0) for c in np.unique(labels)])
+    cov = resid.T @ resid / len(resid)
+    level = float(np.trace(cov)) / len(cov)
+    if level <= 0:
+        raise ValueError("the embeddings have no within-class spread to whiten")
+    values, vectors = np.linalg.eigh(cov + shrink * level * np.eye(len(cov)))
+    if values.min() <= 1e-12 * level:
+        raise ValueError("the within-class covariance is singular: pass shrink > 0")
+    m = (vectors * values**-0.5) @ vectors.T
+    m *= math.sqrt(level / (float(np.trace(m @ cov @ m)) / len(cov)))
+    return z.mean(axis=0), m
+
+
+def fold_into_head(head: torch.nn.Linear, centre: np.ndarray, transform: np.ndarray) -> None:
+    """Rewrite ``head`` (``z = W h + b``) in place so that it outputs ``(z - centre) @ transform``:
+    ``W' = T^T W``, ``b' = T^T (b - centre)``."""
+    with torch.no_grad():
+        t = torch.as_tensor(transform, dtype=torch.float64)
+        w, b = head.weight.double(), head.bias.double()
+        head.weight.copy_((t.T @ w).to(head.weight.dtype))
+        head.bias.copy_((t.T @ (b - torch.as_tensor(centre, dtype=torch.float64))).to(head.bias.dtype))
 
 
 def calibrate_checkpoint(checkpoint: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:

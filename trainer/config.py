@@ -36,6 +36,11 @@ class TrainConfig:
     # sgm: weight of the compactness term, each face's squared distance to its class mean in units of
     # 2 sigma^2, weighted by its label's share of the votes (0 = off; trainer/losses.py)
     compact_weight: float = 0.0
+    # after training: fold a within-class whitening of the training embeddings, shrunk towards the
+    # identity by whiten_shrink, into the embedding head (trainer/calibrate.py; before the class means,
+    # the posterior's sigma and the sub-classes are fitted)
+    whiten: bool = False
+    whiten_shrink: float = 1.0
     # sub-classes (Deep Gaussian Mixture sub-spaces, Algorithm 2)
     subclasses: int = 3  # Gaussians per emotion fitted on the final embedding by `fit`
     # where `fit` fits them: "embedding" (all of it) | "emotions" (the span of the means) | "steady" (the

@@ -24,7 +24,7 @@ from albumsum.core.emotions import EMOTIONS, NUM_EMOTIONS
 from albumsum.core.inference import embed_crops, pick_device
 from albumsum.core.networks import build_network
 from trainer.augment import Augment
-from trainer.calibrate import fit_posterior_sigma
+from trainer.calibrate import fit_posterior_sigma, fold_into_head, within_class_whitening
 from trainer.config import ConfigError, TrainConfig
 from trainer.data import LabelledSet, describe, load_labelled
 from trainer.degrade import Degrade, degrade_images
@@ -314,6 +314,11 @@ class Trainer:
         """Embed the training set, fit class statistics and sub-class mixtures, evaluate on valid,
         and write the checkpoint (rank 0 only)."""
         train_emb = self.embed(self.train.images)
+        if self.config.whiten:
+            centre, transform = within_class_whitening(train_emb, self.train.labels, self.config.whiten_shrink)
+            fold_into_head(self.run.eval_net.head, centre, transform)
+            train_emb = ((train_emb - centre) @ transform).astype(np.float32)
+            log.info("folded a within-class whitening (shrink %g) into the embedding head", self.config.whiten_shrink)
         counts = np.bincount(self.train.labels, minlength=NUM_EMOTIONS)
         means = np.zeros((NUM_EMOTIONS, train_emb.shape[1]), dtype=np.float32)
         for c in np.flatnonzero(counts):

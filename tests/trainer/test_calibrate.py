@@ -10,7 +10,13 @@ import torch
 from albumsum.core.checkpoint import read_checkpoint, save_checkpoint
 from albumsum.core.gaussian import gaussian_log_posterior
 from tests.core.helpers import make_checkpoint
-from trainer.calibrate import calibrate_checkpoint, fit_posterior_sigma, posterior_cross_entropy
+from trainer.calibrate import (
+    calibrate_checkpoint,
+    fit_posterior_sigma,
+    fold_into_head,
+    posterior_cross_entropy,
+    within_class_whitening,
+)
 from trainer.cli import main as train_main
 from trainer.evaluation import gaussian_posterior_predict
 
@@ -78,3 +84,61 @@ def test_calibrate_refuses_a_checkpoint_without_training_embeddings(tmp_path) ->
     src = save_checkpoint(make_checkpoint(), tmp_path / "bare.pt")
     with pytest.raises(ValueError, match=r"bare\.pt: stores no training embeddings"):
         calibrate_checkpoint(src, tmp_path / "out.pt")
+
+
+def within_covariance(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    resid = np.concatenate([z[labels == c] - z[labels == c].mean(0) for c in np.unique(labels)])
+    return resid.T @ resid / len(resid)
+
+
+def anisotropic_classes(n: int = 6000, seed: int = 1):
+    """Three classes sharing a covariance stretched 4x along one tilted direction."""
+    rng = np.random.default_rng(seed)
+    stretch = np.diag([2.0, 1.0, 0.5, 0.5])
+    tilt, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    labels = rng.integers(0, 3, n)
+    means = 3.0 * rng.standard_normal((3, 4))
+    return means[labels] + rng.standard_normal((n, 4)) @ stretch @ tilt.T, labels
+
+
+def test_full_whitening_makes_the_within_class_covariance_isotropic_at_the_same_level() -> None:
+    z, labels = anisotropic_classes()
+    before = within_covariance(z, labels)
+    centre, m = within_class_whitening(z, labels, shrink=0.0)
+    after = within_covariance((z - centre) @ m, labels)
+    level = np.trace(before) / 4
+    np.testing.assert_allclose(after, level * np.eye(4), atol=1e-9 * level)
+    assert np.allclose(m, m.T)
+
+
+def test_shrinkage_moves_the_map_towards_the_identity() -> None:
+    z, labels = anisotropic_classes()
+    ratios = []
+    for shrink in (0.0, 1.0, 1e6):
+        _, m = within_class_whitening(z, labels, shrink)
+        values = np.linalg.eigvalsh(within_covariance(z @ m, labels))
+        ratios.append(values.max() / values.min())
+    raw = np.linalg.eigvalsh(within_covariance(z, labels))
+    assert ratios[0] == pytest.approx(1.0, abs=1e-6)
+    assert 1.5 < ratios[1] < raw.max() / raw.min() - 1  # part of the way
+    assert ratios[2] == pytest.approx(raw.max() / raw.min(), rel=1e-3)  # nearly the identity map
+
+
+def test_whitening_refuses_a_negative_shrink_and_a_singular_covariance() -> None:
+    z, labels = anisotropic_classes(n=300)
+    with pytest.raises(ValueError, match="shrink"):
+        within_class_whitening(z, labels, -0.1)
+    flat = np.concatenate([z, np.zeros((len(z), 1))], axis=1)
+    with pytest.raises(ValueError, match="singular"):
+        within_class_whitening(flat, labels, 0.0)
+
+
+def test_the_folded_head_outputs_the_mapped_embedding() -> None:
+    torch.manual_seed(0)
+    head = torch.nn.Linear(10, 4)
+    h = torch.randn(32, 10)
+    z = head(h).detach().numpy().astype(np.float64)
+    labels = np.arange(32) % 3
+    centre, m = within_class_whitening(z, labels, shrink=0.5)
+    fold_into_head(head, centre, m)
+    np.testing.assert_allclose(head(h).detach().numpy(), (z - centre) @ m, atol=1e-5)

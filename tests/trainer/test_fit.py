@@ -118,6 +118,36 @@ def test_init_from_starts_at_a_checkpoint_s_weights(trained, small_sets, tmp_pat
     assert not torch.equal(fresh.run.net.head.weight, start.run.net.head.weight)
 
 
+@pytest.mark.slow
+def test_whitening_a_trained_model_folds_the_map_into_the_network(trained, small_sets, tmp_path) -> None:
+    """``--epochs=0 --whiten`` on a trained model (how the shipped model was whitened): the stored
+    training embeddings have an isotropic within-class covariance, and the stored network itself
+    gives those embeddings (the map is in its head, not only in the bank)."""
+    _, path = trained
+    train, valid = small_sets
+    config = TrainConfig(
+        out_dir=str(tmp_path / "white"), init_from=str(path), whiten=True, whiten_shrink=0.0, **dict(QUICK, epochs=0)
+    )
+    trainer = Trainer(config, train, valid, net=initial_network(config))
+    trainer.fit()
+    data = read_checkpoint(trainer.finish())
+    bank = data["reference"]["embeddings"].float().numpy()
+    labels = data["reference"]["labels"].numpy()
+    resid = np.concatenate([bank[labels == c] - bank[labels == c].mean(0) for c in np.unique(labels)])
+    cov = resid.T @ resid / len(resid)
+    level = np.trace(cov) / len(cov)
+    off = cov - level * np.eye(len(cov))
+    assert np.abs(off).max() < 0.02 * level, np.abs(off).max() / level
+    before = read_checkpoint(path)["reference"]["embeddings"].float().numpy()
+    raw = np.linalg.eigvalsh(
+        np.cov(np.concatenate([before[labels == c] - before[labels == c].mean(0) for c in np.unique(labels)]).T)
+    )
+    assert raw.max() / raw.min() > 10  # there was something to whiten
+    again = Embedder(data, device="cpu", bf16=False).embed(train.images[:64])
+    np.testing.assert_allclose(again, bank[:64], atol=0.05 * np.sqrt(level))
+    assert data["train_config"]["whiten"] is True and data["metrics"]["valid_knn_accuracy"] > 100 / 8 + 10
+
+
 def test_init_from_refuses_a_checkpoint_of_another_network(trained, tmp_path) -> None:
     _, path = trained
     with pytest.raises(ConfigError, match=r"init_from .*model\.pt.*'arch': 'small'.*'arch': 'resnet18'"):
