@@ -1,7 +1,7 @@
 """Within-class whitening of a checkpoint's embedding, fitted on its training bank: does it bring the
 isotropic Gaussians of eq. 1 closer to the data, and k-means to the emotions?
 
-    python docs/runs/whiten/whiten_probe.py resources/models/default.pt [valid.npz]
+    python docs/runs/whiten/whiten_probe.py docs/runs/narrow_sq_ft_compact/model.pt [valid.npz]
 
 For each shrinkage ``a`` the map is ``trainer.calibrate.within_class_whitening`` of the training bank:
 ``(S + a * tr(S)/D * I)^(-1/2)`` of the pooled within-class covariance ``S``, scaled to keep the mean

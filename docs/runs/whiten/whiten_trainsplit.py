@@ -2,7 +2,7 @@
 checkpoint's training bank and score the other half (kNN(11) against the first half, k-means NMI
 over seeds 0-2), for two random splits.
 
-    python docs/runs/whiten/whiten_trainsplit.py resources/models/default.pt
+    python docs/runs/whiten/whiten_trainsplit.py docs/runs/narrow_sq_ft_compact/model.pt
 """
 
 from __future__ import annotations
