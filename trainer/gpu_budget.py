@@ -34,10 +34,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMON = {"sampling_power": 0.5, "targets": "soft", "eval_every": 25, "progress": False}
+RECIPE = ROOT / "trainer" / "recipes" / "narrow.toml"  # the shipped model's recipe (resources/models/MODEL_CARD.md)
+# ...with the terms the default was made with since: squared SGM, the compactness term, the whitening at the end
+SHIPPED = {"sgm_form": "squared", "compact_weight": 0.1, "whiten": True, "whiten_shrink": 1.0, "threads": 0}
 PRESETS = {
     "fine": {"arch": "resnet18", "stem": "fine"},
     "deep": {"arch": "resnet18", "stem": "deep"},
     "stock": {"arch": "resnet18", "stem": "stock"},
+    "narrow64": {"recipe": RECIPE, **SHIPPED, "width": 64},  # the shipped network at twice its width
+    "narrow96": {"recipe": RECIPE, **SHIPPED, "width": 96},
 }
 
 
@@ -60,11 +65,14 @@ class Budget:
 
 
 def make_config(name: str, data: Path, out_dir: Path, settings: dict[str, str], **overrides):
-    from trainer.config import TrainConfig, apply_overrides
+    from trainer.config import TrainConfig, apply_overrides, load_config_file
 
+    preset = dict(PRESETS[name])
+    recipe = load_config_file(preset.pop("recipe")) if "recipe" in preset else {}
     values = {
+        **recipe,
         **COMMON,
-        **PRESETS[name],
+        **preset,
         **settings,
         "train_data": str(data / "train.npz"),
         "valid_data": str(data / "valid.npz"),

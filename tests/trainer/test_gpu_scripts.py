@@ -72,6 +72,20 @@ def test_the_budget_sets_the_epochs_by_the_clock() -> None:
     assert budget.epochs_for(epoch_s=50.0, left_s=100) == 1  # at least one
 
 
+def test_the_wide_presets_are_the_shipped_recipe_at_their_width(tmp_path: Path) -> None:
+    """``narrow64`` trains what the default was made with (trainer/recipes/narrow.toml and the terms
+    added since), wider; a ``--set`` still overrides it."""
+    from trainer.gpu_budget import make_config
+
+    cfg = make_config("narrow64", tmp_path, tmp_path / "run", {"lr": "1e-3"}, epochs=7)
+    assert (cfg.arch, cfg.width, cfg.embedding_dim) == ("narrow_resnet", 64, 64)
+    assert (cfg.sgm_form, cfg.compact_weight, cfg.whiten, cfg.whiten_shrink) == ("squared", 0.1, True, 1.0)
+    assert (cfg.ce_weight, cfg.degrade_prob, cfg.subclass_space, cfg.max_rotate) == (0.5, 0.3, "steady", 20.0)
+    assert (cfg.lr, cfg.epochs, cfg.threads, cfg.progress) == (1e-3, 7, 0, False)
+    assert cfg.train_data == str(tmp_path / "train.npz")
+    assert make_config("stock", tmp_path, tmp_path / "run", {}).arch == "resnet18"
+
+
 def test_the_script_is_the_package_module(capsys) -> None:
     import trainer.gpu_budget
 
