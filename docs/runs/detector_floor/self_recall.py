@@ -23,15 +23,14 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from albumsum.core.faces import Face, box_iou, select  # noqa: E402
+from albumsum.core.faces import Face, select  # noqa: E402
 from albumsum.core.images import read_photo  # noqa: E402
-from bench.index_throughput import photos_of, synthesise_crowd_album  # noqa: E402
+from bench.index_throughput import photos_of, recall, synthesise_crowd_album  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "album"
 
@@ -55,12 +54,6 @@ def detect(mtcnn, rgb: np.ndarray, scale: float = 1.0, shift: int = 0) -> np.nda
     return np.asarray([[*f.box, f.score] for f in select(faces, min_score=0.9, min_size=20)]).reshape(-1, 5)
 
 
-def matched(ref: np.ndarray, other: np.ndarray) -> int:
-    if len(ref) == 0 or len(other) == 0:
-        return 0
-    return int(sum(box_iou(box[:4], other[:, :4]).max() >= 0.5 for box in ref))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--album", type=Path, default=SHARED)
@@ -69,7 +62,6 @@ def main() -> None:
     args = parser.parse_args()
     from facenet_pytorch import MTCNN
 
-    torch.manual_seed(0)
     mtcnn = MTCNN(keep_all=True, device="cpu")
     copies = {"shift1": dict(shift=1), "scale0.99": dict(scale=0.99), "scale0.98": dict(scale=0.98)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,7 +79,7 @@ def main() -> None:
                 total += len(ref)
                 for c, kw in copies.items():
                     other = detect(mtcnn, image.rgb, **kw)
-                    found[c] += matched(ref, other)
+                    found[c] += recall({"boxes": {f.name: ref.tolist()}}, {"boxes": {f.name: other[:, :4].tolist()}})[0]
                     count[c] += len(other)
             for c in copies:
                 print(
