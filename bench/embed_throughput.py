@@ -1,13 +1,15 @@
 """The app's embedding speed (faces/s) of two checkpoints, measured in one run.
 
     python bench/embed_throughput.py NEW.pt [--against resources/models/default.pt] [--faces 2048]
-        [--batch 32 256] [--rounds 5] [--threads 2] [--device cpu]
+        [--batch 32 256] [--rounds 5] [--threads 2] [--device cpu] [--old-unfolded]
 
 Each checkpoint is loaded as the app loads it (:class:`albumsum.core.inference.Embedder`, its own
 input spec, flip averaging and the bfloat16 choice the app makes on this device) and embeds the same
 ``--faces`` random 48x48 crops followed by the Gaussian posteriors (``Embedder.predict``, what the
 indexer calls per batch). The two run alternately, ``--rounds`` times per batch size, and the
 median of each is printed with the ratio new / old. Throughput does not depend on the crops' content.
+With ``--old-unfolded`` the old checkpoint runs without the batch-norm folding the app applies
+(``albumsum.core.inference.inference_network``): pass the same file twice to time the folding alone.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from albumsum.core.checkpoint import read_checkpoint  # noqa: E402
 from albumsum.core.inference import Embedder  # noqa: E402
 
 
@@ -44,13 +47,16 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--old-unfolded", action="store_true", help="run the old checkpoint without batch-norm folding")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    models = {"new": Embedder.from_file(args.new, args.device), "old": Embedder.from_file(args.against, args.device)}
+    old = Embedder(read_checkpoint(args.against), args.device, source=args.against, fold=not args.old_unfolded)
+    models = {"new": Embedder.from_file(args.new, args.device), "old": old}
     for name, path in (("new", args.new), ("old", args.against)):
         e = models[name]
         arch = e.checkpoint.get("model_args", {}).get("arch", "?")
-        print(f"{name}: {path} ({arch}, {e.size} px, flip averaging {e.flip_tta}, bf16 {e.bf16})")
+        folded = not (name == "old" and args.old_unfolded)
+        print(f"{name}: {path} ({arch}, {e.size} px, flip averaging {e.flip_tta}, bf16 {e.bf16}, folded {folded})")
     crops = np.random.default_rng(0).integers(0, 256, (args.faces, 48, 48), dtype=np.uint8)
     for e in models.values():
         e.predict(crops[:64])  # warm-up

@@ -3,9 +3,9 @@
     python bench/train_throughput.py [--device auto|cpu|cuda] [--batch 256] [--steps 6]
 
 Each row times full SGM training steps (forward, loss, backward, AdamW) on 1x48x48 inputs with
-the trainer's own augmentation, and inference with flip averaging; fp32 against bfloat16 autocast
-(the trainer's default where the hardware supports it). Prints one table; the speed-up column
-is bf16 over fp32 measured in the same run.
+the trainer's own augmentation, and inference as the app embeds (batch norms folded, flip
+averaging); fp32 against bfloat16 autocast (the trainer's default where the hardware supports it).
+Prints one table; the speed-up column is bf16 over fp32 measured in the same run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from albumsum.core.inference import pick_device
+from albumsum.core.inference import inference_network, pick_device
 from albumsum.core.networks import build_network
 from trainer.augment import Augment
 from trainer.losses import SGMLoss
@@ -25,6 +25,8 @@ BACKBONES = [
     ("resnet18 (deep stem)", {"arch": "resnet18", "stem": "deep"}),
     ("resnet18 (fine stem)", {"arch": "resnet18", "stem": "fine"}),
     ("narrow_resnet w32 (stages at 24 px)", {"arch": "narrow_resnet", "width": 32}),
+    ("narrow_resnet w36", {"arch": "narrow_resnet", "width": 36}),
+    ("narrow_resnet w40", {"arch": "narrow_resnet", "width": 40}),
     ("narrow_resnet w48", {"arch": "narrow_resnet", "width": 48}),
     ("small", {"arch": "small"}),
     ("cvgg13", {"arch": "cvgg13"}),
@@ -71,7 +73,7 @@ def train_rate(args: dict, device: torch.device, batch: int, steps: int, amp: bo
 
 @torch.inference_mode()
 def infer_rate(args: dict, device: torch.device, batch: int, steps: int, amp: bool) -> float:
-    net = build_network(**args).to(device).to(memory_format=torch.channels_last).eval()
+    net = inference_network(build_network(**args).to(device).eval()).to(memory_format=torch.channels_last)
     x = torch.randn(batch, 1, 48, 48, device=device).contiguous(memory_format=torch.channels_last)
 
     def step() -> None:  # as the Embedder: one pass over the faces and their mirror images
