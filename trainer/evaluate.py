@@ -20,7 +20,7 @@ import numpy as np
 from albumsum.core.groups import model_subclasses
 from albumsum.core.inference import Embedder
 from trainer.data import LabelledSet, load_labelled
-from trainer.degrade import degrade_images
+from trainer.degrade import Degrade, degrade_images
 from trainer.evaluation import METRICS, RETRIEVAL_KS, evaluate_embeddings, knn_predict
 from trainer.structure import vote_structure
 
@@ -123,13 +123,15 @@ def degradation_metrics(
     ref_emb: np.ndarray,
     ref_labels: np.ndarray,
     seed: int = 0,
+    degrade: Degrade | None = None,
 ) -> dict[str, float]:
-    """``test`` degraded as crowd photos degrade faces (seeded: the same copy every time):
+    """``test`` degraded as crowd photos degrade faces (seeded: the same copy every time; ``degrade``
+    for another degradation than the standard one):
     kNN and posterior figures on it (``degraded_*``, both protocols), and in percent how often a
     face and its degraded copy get the same emotion (the app's, the posterior's argmax:
     ``survive_emotion``; kNN's: ``survive_knn``) and, of those, the same sub-class of the
     checkpoint's mixtures (``survive_subclass``)."""
-    bad = embedder.embed(degrade_images(test.images, seed))
+    bad = embedder.embed(degrade_images(test.images, seed, degrade))
     degraded = LabelledSet(bad, test.labels, test.targets, test.names, test.has_votes, test.votes)
     found = both_protocols(embedder, bad, degraded, ref_emb, ref_labels, parts=("knn", "posterior"))
     out = {f"degraded_{k}": v for k, v in found.items()}
