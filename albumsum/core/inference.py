@@ -38,9 +38,9 @@ def inference_network(net: torch.nn.Module) -> torch.nn.Module:
 
     The same function up to float rounding (max difference about 1e-6 on the shipped model), one
     pass over memory less per convolution: on a 2-core AMD EPYC without native bfloat16 (AVX2),
-    float32, the shipped narrow network embeds 1.3x as fast folded (docs/BENCHMARKS.md,
-    ``bench/embed_throughput.py M --against M --old-unfolded``). A network that torch.fx cannot trace is returned
-    as it is.
+    float32, the shipped narrow network embeds 1.3x as fast folded (docs/BENCHMARKS.md;
+    ``bench/embed_throughput.py M --against M --old-unfolded``). A network that torch.fx cannot
+    trace is returned as it is.
     """
     from torch.fx.experimental.optimization import fuse
 
