@@ -7,7 +7,14 @@ import dataclasses
 import numpy as np
 
 from albumsum.core.groups import Group
-from albumsum.core.summary import best_shots, group_caption, pick_photos, representative, summary_dict
+from albumsum.core.summary import (
+    best_shots,
+    group_caption,
+    group_rows,
+    pick_photos,
+    representative,
+    summary_dict,
+)
 from tests.core.test_groups import album
 
 
@@ -81,3 +88,11 @@ def test_a_group_of_small_crowd_faces_gets_a_photo_only_after_every_readable_gro
     picks = [p.face_id for p in pick_photos([big, crowd, other], faces, 4)]
     assert picks == [1, 4, 2, 5]  # both readable groups twice before the crowd face
     assert [p.face_id for p in pick_photos([big, crowd, other], faces, 6)] == [1, 4, 2, 5, 3, 6]
+
+
+def test_group_rows_follow_the_group_order_and_match_each_face_id() -> None:
+    faces = faces_with([])
+    g = group([5, 1, 8, 3])
+    rows = group_rows(g, faces)
+    assert rows.dtype == np.int64 and [int(faces.ids[r]) for r in rows] == [5, 1, 8, 3]
+    assert group_rows(group([]), faces).shape == (0,)
