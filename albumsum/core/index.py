@@ -177,6 +177,11 @@ class AlbumFaces:
     def row(self, face_id: int) -> int:
         return int(np.searchsorted(self.ids, face_id))
 
+    def rows(self, face_ids: Any) -> np.ndarray:
+        """The rows of many face ids at once, in their order, ``int64 [len(face_ids)]`` (one call: the
+        window looks up groups of thousands of faces on an emotion switch)."""
+        return np.searchsorted(self.ids, np.asarray(face_ids, np.int64).reshape(-1)).astype(np.int64, copy=False)
+
     @classmethod
     def empty(cls) -> AlbumFaces:
         z = np.zeros(0, np.int64)

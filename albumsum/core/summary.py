@@ -145,8 +145,7 @@ def pick_photos(groups: list[Group], faces: AlbumFaces, n: int) -> list[Pick]:
 
 def group_rows(group: Group, faces: AlbumFaces) -> np.ndarray:
     """The rows of ``faces`` that hold ``group``'s faces, in the group's order, ``int64 [len(group)]``."""
-    ids = np.asarray(group.face_ids, np.int64).reshape(-1)
-    return np.searchsorted(faces.ids, ids).astype(np.int64)  # one call: the window refills groups of thousands
+    return faces.rows(group.face_ids)
 
 
 def face_sides(faces: AlbumFaces) -> np.ndarray:

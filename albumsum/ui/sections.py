@@ -60,7 +60,7 @@ def face_order(group: Group, data: AlbumData, sort: str) -> tuple[np.ndarray, in
     ids = np.asarray(group.face_ids, np.int64)
     if sort == "closeness":
         return np.concatenate([[best], ids[ids != best]]), best
-    rows = np.asarray([faces.row(int(f)) for f in ids], np.int64)
+    rows = faces.rows(ids)
     if sort == "quality":
         quality = np.asarray(faces.qualities, np.float64)[rows]
         order = np.lexsort((np.arange(len(ids)), -np.nan_to_num(quality, nan=-1.0), np.isnan(quality)))
