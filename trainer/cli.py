@@ -3,6 +3,7 @@
 albumsum-train fit [--config FILE] [--key=value ...]
 albumsum-train subspaces --checkpoint C [--config FILE] [--key=value ...]
 albumsum-train subclasses --checkpoint C --out C2 [--space emotions|steady|embedding] [--components 3] [--data T.npz]
+                          [--paired] [--keep 0.8]
 albumsum-train calibrate --checkpoint C --out C2
 albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--bf16] [--degrade] [--out M.json]
 albumsum-train embed --checkpoint C --data D.npz --out E.npz
@@ -44,7 +45,16 @@ def _cmd_subspaces(args: argparse.Namespace, extra: list[str]) -> int:
 def _cmd_subclasses(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer.emotion_span import refit_checkpoint
 
-    out = refit_checkpoint(args.checkpoint, args.out, args.space, args.components, args.min_size, train_data=args.data)
+    out = refit_checkpoint(
+        args.checkpoint,
+        args.out,
+        args.space,
+        args.components,
+        args.min_size,
+        train_data=args.data,
+        paired=args.paired,
+        keep=args.keep,
+    )
     print(out)
     return 0
 
@@ -162,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="steady: the training set to degrade (default: the one its config names)")
     p.add_argument("--components", type=int, default=3, help="Gaussians per emotion (fewer for small emotions)")
     p.add_argument("--min-size", type=int, default=64, help="faces a component needs at least")
+    p.add_argument(
+        "--paired", action="store_true", help="steady: keep a face and its degraded copy in one component while fitting"
+    )
+    p.add_argument(
+        "--keep",
+        type=float,
+        default=0.0,
+        help="steady: give each emotion the most components (--components down to 2) whose sub-class holds on "
+        "another degraded copy of the training faces for at least this share of them (0: always --components)",
+    )
     p.set_defaults(func=_cmd_subclasses)
 
     p = sub.add_parser("calibrate", help="refit a checkpoint's posterior sigma on its stored training embeddings")

@@ -46,6 +46,11 @@ class TrainConfig:
     # where `fit` fits them: "embedding" (all of it) | "emotions" (the span of the means) | "steady" (the
     # span's directions that degradation moves least; trainer/emotion_span.py)
     subclass_space: str = "embedding"
+    # "steady" only: EM keeps a face and its degraded copy in one component (trainer/subspaces.py:paired_mixture)
+    subclass_pairs: bool = False
+    # "steady" only, > 0: each emotion gets the most components (subclasses down to 2) whose sub-class holds on
+    # a second degraded copy of the training faces for at least this share of them (docs/RESULTS.md 6.15)
+    subclass_keep: float = 0.0
     levels: int = 5  # `subspaces`: L of Algorithm 2 (fine-tune on sub-classes for l = 2..L)
     level_epochs: int = 2  # `subspaces`: fine-tuning epochs per level
     level_lr: float = 2e-4  # `subspaces`: peak learning rate of each level's fine-tuning

@@ -18,6 +18,9 @@ whole span can split an emotion where a small, blurred copy of a face lands in a
 The ``steady`` fit keeps, for each emotion, the directions of the span in which its faces spread
 most relative to how far a degraded copy moves them (:func:`steady_directions`): there a face's
 sub-class holds on its degraded copy 76 % of the time instead of 64 % (docs/RESULTS.md section 6.6).
+There, paired EM (a face and its degraded copy share a component) with a count per emotion chosen
+by how often the sub-classes hold on another degraded copy of the training faces takes that to
+83 %, with the link to the second-choice vote kept (section 6.15; the shipped model's fit).
 """
 
 from __future__ import annotations
@@ -86,6 +89,11 @@ def steady_directions(clean: np.ndarray, degraded: np.ndarray, dims: int = STEAD
     return basis
 
 
+def held(mixture: ClassMixture, faces: np.ndarray, copies: np.ndarray) -> float:
+    """The share of ``faces`` [N, R] whose copy [N, R] falls in the same component of ``mixture``."""
+    return float(np.mean(mixture.assign(faces) == mixture.assign(copies))) if len(faces) else 1.0
+
+
 def fit_span_subclasses(
     embeddings: np.ndarray,
     labels: np.ndarray,
@@ -95,13 +103,25 @@ def fit_span_subclasses(
     seed: int = 0,
     degraded: np.ndarray | None = None,
     dims: int = STEADY_DIMS,
+    paired: bool = False,
+    check: np.ndarray | None = None,
+    keep: float = 0.0,
 ) -> SubclassFit:
     """:func:`trainer.subspaces.fit_subclasses` for each emotion in the span of ``class_means``
     [C, D], its mixture lifted back to the embedding, with contiguous sub-class ids.
 
     With ``degraded`` [N, D] (the embeddings of degraded copies of the same faces), each emotion's
     mixture is fitted in only the ``dims`` directions of the span in which its faces spread most
-    relative to how far degradation moves them (:func:`steady_directions`): the ``steady`` space."""
+    relative to how far degradation moves them (:func:`steady_directions`): the ``steady`` space.
+    There, ``paired`` keeps a face and its degraded copy in one component while EM fits
+    (:func:`trainer.subspaces.paired_mixture`), and with ``keep`` > 0 and ``check`` [N, D] (another
+    degraded copy, used by no fit) each emotion gets the most components, from ``components`` down
+    to 2, whose sub-class holds on ``check`` for at least ``keep`` of its faces (2 if none does):
+    the count is chosen by stability on training faces (docs/RESULTS.md section 6.15)."""
+    if (paired or keep > 0) and degraded is None:
+        raise ValueError("paired or stability-chosen sub-classes need the degraded copies of the faces")
+    if keep > 0 and check is None:
+        raise ValueError("a stability-chosen count (keep > 0) needs a second degraded copy to check on")
     present = np.bincount(labels, minlength=len(class_means)) > 0
     span = EmotionSpan.from_means(class_means, present)
     fit = SubclassFit(labels=np.full(len(labels), -1, dtype=np.int64), parent=np.zeros(0, dtype=np.int64))
@@ -112,7 +132,13 @@ def fit_span_subclasses(
             turn = steady_directions(span.project(embeddings[rows]), span.project(degraded[rows]), dims)
             own = EmotionSpan(span.centre, span.basis @ turn)
         coords = own.project(embeddings[rows])
-        one = fit_subclasses(coords, np.zeros(len(rows), np.int64), components, min_size, seed)
+        copies = own.project(degraded[rows]) if paired else None
+        one = fit_subclasses(coords, np.zeros(len(rows), np.int64), components, min_size, seed, copies=copies)
+        if keep > 0:
+            checked, wanted = own.project(check[rows]), components
+            while wanted > 2 and held(one.mixtures[0], coords, checked) < keep:
+                wanted -= 1
+                one = fit_subclasses(coords, np.zeros(len(rows), np.int64), wanted, min_size, seed, copies=copies)
         fit.labels[rows] = len(fit.parent) + one.labels
         fit.parent = np.concatenate([fit.parent, np.full(len(one.parent), c, dtype=np.int64)])
         fit.mixtures[int(c)] = own.lift(one.mixtures[0], outside_variance=10.0 * max(float(coords.var(0).max()), 1e-6))
@@ -131,15 +157,33 @@ def fit_subclasses_in(
     components: int,
     min_size: int,
     seed: int,
-    degraded: Callable[[], np.ndarray],
+    degraded: Callable[[int], np.ndarray],
+    paired: bool = False,
+    keep: float = 0.0,
 ) -> SubclassFit:
     """Each emotion's mixture in one of :data:`SPACES`: the span of the emotion means, its steady
-    directions (``degraded()`` gives the embeddings of degraded copies of the same faces; called
-    only for ``steady``), or the whole embedding. A space not in :data:`SPACES` is a ``ValueError``."""
+    directions, or the whole embedding. ``degraded(i)`` gives the embeddings of the same faces
+    degraded with the run's seed + ``i``, called only for ``steady``: copy 1 sets the directions
+    (and the pairs, with ``paired``), copy 2 checks the stability-chosen count (``keep`` > 0;
+    :func:`fit_span_subclasses`). A space not in :data:`SPACES`, or ``paired``/``keep`` outside
+    ``steady``, is a ``ValueError``."""
+    if (paired or keep > 0) and space != "steady":
+        raise ValueError(f"paired or stability-chosen sub-classes are fitted in the steady space, not {space!r}")
     if space == "emotions":
         return fit_span_subclasses(embeddings, labels, class_means, components, min_size, seed)
     if space == "steady":
-        return fit_span_subclasses(embeddings, labels, class_means, components, min_size, seed, degraded=degraded())
+        return fit_span_subclasses(
+            embeddings,
+            labels,
+            class_means,
+            components,
+            min_size,
+            seed,
+            degraded=degraded(1),
+            paired=paired,
+            check=degraded(2) if keep > 0 else None,
+            keep=keep,
+        )
     if space == "embedding":
         return fit_subclasses(embeddings, labels, components, min_size, seed=seed)
     raise ValueError(f"subclass space must be one of {', '.join(SPACES)}, got {space!r}")
@@ -177,6 +221,8 @@ def refit_checkpoint(
     min_size: int = 64,
     seed: int = 0,
     train_data: str | None = None,
+    paired: bool = False,
+    keep: float = 0.0,
 ) -> Path:
     """Write ``checkpoint`` again with each emotion's sub-class mixture refitted on its stored
     training embeddings: in the span of the emotion means (``emotions``), in the span's directions
@@ -196,10 +242,18 @@ def refit_checkpoint(
         components,
         min_size,
         seed,
-        degraded=lambda: degraded_training_embeddings(checkpoint, data, train_data, seed + 1),
+        degraded=lambda i: degraded_training_embeddings(checkpoint, data, train_data, seed + i),
+        paired=paired,
+        keep=keep,
     )
     log.info("sub-classes per emotion: %s", "; ".join(f"{EMOTIONS[c]} {n}" for c, n in fit.sizes.items()))
     data["subclasses"] = {EMOTIONS[c]: m.to_checkpoint() for c, m in fit.mixtures.items()}
     data["reference"] = {**bank, "subclasses": torch.from_numpy(fit.labels)}
-    data["train_config"] = {**data.get("train_config", {}), "subclass_space": space, "subclasses": components}
+    data["train_config"] = {
+        **data.get("train_config", {}),
+        "subclass_space": space,
+        "subclasses": components,
+        "subclass_pairs": paired,
+        "subclass_keep": keep,
+    }
     return save_checkpoint(data, out)

@@ -119,6 +119,11 @@ class Trainer:
         self.degrade = Degrade(prob=config.degrade_prob)
         if config.consistency and not 0.0 < config.consistency_share <= 1.0:
             raise ConfigError(f"consistency_share must be in (0, 1], got {config.consistency_share}")
+        if (config.subclass_pairs or config.subclass_keep > 0) and config.subclass_space != "steady":
+            # checked here, not when the sub-classes are fitted at the end of a long run
+            raise ConfigError(
+                f'subclass_pairs and subclass_keep need subclass_space = "steady", not {config.subclass_space!r}'
+            )
         self.images = torch.from_numpy(train.images).to(self.device)
         self.mean, self.std = DEFAULT_INPUT_SPEC["mean"], DEFAULT_INPUT_SPEC["std"]
         self.set_labels(train.labels, training_targets(config, train), net=net)
@@ -348,7 +353,8 @@ class Trainer:
 
     def fit_subclasses(self, train_emb: np.ndarray, means: np.ndarray, components: int) -> SubclassFit:
         """Each emotion's mixture over the whole embedding, in the span of the emotion means, or in the
-        span's directions that degradation moves least (``steady``)."""
+        span's directions that degradation moves least (``steady``; there optionally paired with the
+        faces' degraded copies, and with a stability-chosen count: ``subclass_pairs``, ``subclass_keep``)."""
         cfg = self.config
         return fit_subclasses_in(
             cfg.subclass_space,
@@ -358,7 +364,9 @@ class Trainer:
             components,
             cfg.min_subclass_size,
             cfg.seed,
-            degraded=lambda: self.embed(degrade_images(self.train.images, cfg.seed + 1)),
+            degraded=lambda i: self.embed(degrade_images(self.train.images, cfg.seed + i)),
+            paired=cfg.subclass_pairs,
+            keep=cfg.subclass_keep,
         )
 
     def checkpoint_payload(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from albumsum.core.emotions import EMOTIONS
 from albumsum.core.groups import model_subclasses
-from trainer.emotion_span import EmotionSpan, fit_span_subclasses, steady_directions
+from trainer.emotion_span import EmotionSpan, fit_span_subclasses, fit_subclasses_in, steady_directions
 from trainer.subspaces import fit_subclasses
 
 
@@ -109,3 +110,39 @@ def test_steady_subclasses_follow_the_split_degradation_keeps_and_survive_liftin
     stored = {EMOTIONS[c]: m.to_checkpoint() for c, m in span.mixtures.items()}
     kept = model_subclasses(z, labels, stored, EMOTIONS) == model_subclasses(degraded, labels, stored, EMOTIONS)
     assert np.mean(kept[rows]) < 0.8
+
+
+def held_on(fit, z, copies, labels) -> dict[int, tuple[int, float]]:
+    """Each emotion's component count and the share of its faces whose copy keeps their component."""
+    return {
+        c: (len(m.weights), float(np.mean(m.assign(z[labels == c]) == m.assign(copies[labels == c]))))
+        for c, m in fit.mixtures.items()
+    }
+
+
+def test_paired_em_and_a_stability_chosen_count_keep_sub_classes_on_degraded_copies() -> None:
+    """Every class is shaken along v. Plain EM in the 2-d span splits along it too; paired EM
+    stretches its components along the move, so four of them hold on another degraded copy (the
+    check copy: other moves of the same faces). ``keep`` gives each emotion the most components
+    (``components`` down to 2) whose sub-class holds that often on the check copy."""
+    z, degraded, labels, class_means, _ = shaken_blobs()
+    check = z + (degraded - z)[np.random.default_rng(5).permutation(len(z))]
+    kwargs = dict(components=4, min_size=50, degraded=degraded, dims=2)
+    plain = held_on(fit_span_subclasses(z, labels, class_means, **kwargs), z, check, labels)
+    assert [plain[c][0] for c in (0, 1, 2)] == [4, 4, 4] and max(h for _, h in plain.values()) < 0.8
+    # no count holds 90 % under plain EM: each emotion falls back to two components
+    chosen = held_on(fit_span_subclasses(z, labels, class_means, **kwargs, check=check, keep=0.9), z, check, labels)
+    assert [chosen[c][0] for c in (0, 1, 2)] == [2, 2, 2]
+    paired = held_on(fit_span_subclasses(z, labels, class_means, **kwargs, paired=True), z, check, labels)
+    assert paired[0][0] == 4 and paired[0][1] > 0.95
+    kept = fit_span_subclasses(z, labels, class_means, **kwargs, paired=True, check=check, keep=0.9)
+    counts = held_on(kept, z, check, labels)
+    assert all(h >= 0.9 for _, h in counts.values())
+    assert counts[0][0] == 4 and all(counts[c][0] < 4 for c in (1, 2) if paired[c][1] < 0.9)
+    assert np.array_equal(np.unique(kept.labels), np.arange(len(kept.parent)))
+    with pytest.raises(ValueError, match="second degraded copy"):
+        fit_span_subclasses(z, labels, class_means, **kwargs, keep=0.9)
+    with pytest.raises(ValueError, match="need the degraded copies"):
+        fit_span_subclasses(z, labels, class_means, components=2, min_size=50, paired=True)
+    with pytest.raises(ValueError, match="steady space"):
+        fit_subclasses_in("emotions", z, labels, class_means, 2, 50, 0, degraded=lambda i: degraded, keep=0.9)

@@ -304,6 +304,14 @@ def test_the_consistency_term_waits_for_consistency_after_epochs(small_sets, tmp
     assert second["consistency"] > 0.0
 
 
+@pytest.mark.parametrize("extra", [dict(subclass_pairs=True), dict(subclass_keep=0.8)])
+def test_paired_or_kept_subclasses_outside_the_steady_space_are_refused_before_training(
+    small_sets, tmp_path, extra
+) -> None:
+    with pytest.raises(ConfigError, match="subclass_space = \"steady\", not 'emotions'"):
+        Trainer(TrainConfig(out_dir=str(tmp_path), **dict(QUICK, subclass_space="emotions", **extra)), small_sets[0])
+
+
 def test_consistency_share_outside_zero_to_one_is_refused(small_sets, tmp_path) -> None:
     with pytest.raises(ConfigError, match="consistency_share"):
         Trainer(
@@ -327,10 +335,10 @@ def test_steady_subclasses_from_fit_and_from_the_cli(trained, small_sets, tmp_pa
     which degrades and embeds the training faces the checkpoint was made from."""
     train, _ = small_sets
     _, path = trained  # its config names the whole FER+ train file, but it was made from 120 faces a class
-    steady = dict(subclass_space="steady", min_subclass_size=20, init_from=str(path))
+    steady = dict(subclass_space="steady", min_subclass_size=20, init_from=str(path), subclass_pairs=True)
     config = TrainConfig(out_dir=str(tmp_path / "run"), **steady, **QUICK)
     made = read_checkpoint(Trainer(config, train, net=initial_network(config)).finish())
-    assert made["train_config"]["subclass_space"] == "steady"
+    assert made["train_config"]["subclass_space"] == "steady" and made["train_config"]["subclass_pairs"]
     assert all(len(m["weights"]) == 3 for m in made["subclasses"].values())  # 120 faces each, 20 a component
     assert np.mean(app_subclasses_of_the_bank(made) == made["reference"]["subclasses"].numpy()) > 0.99
 
@@ -339,8 +347,11 @@ def test_steady_subclasses_from_fit_and_from_the_cli(trained, small_sets, tmp_pa
     faces = tmp_path / "train.npz"
     np.savez(faces, images=train.images, votes=train.votes)
     out = tmp_path / "steady.pt"
-    args = ["--space", "steady", "--min-size", "20", "--data", str(faces)]
+    # paired, and a count that must hold on 99.9 % of the check copy: no three-way split does, so two each
+    args = ["--space", "steady", "--min-size", "20", "--data", str(faces), "--paired", "--keep", "0.999"]
     assert train_main(["subclasses", "--checkpoint", str(path), "--out", str(out), *args]) == 0
     after = read_checkpoint(out)
     assert after["train_config"]["subclass_space"] == "steady"
+    assert (after["train_config"]["subclass_pairs"], after["train_config"]["subclass_keep"]) == (True, 0.999)
+    assert all(len(m["weights"]) == 2 for m in after["subclasses"].values())
     assert np.mean(app_subclasses_of_the_bank(after) == after["reference"]["subclasses"].numpy()) > 0.99

@@ -12,7 +12,15 @@ from albumsum.core.checkpoint import read_checkpoint
 from albumsum.core.gaussian import COV_RIDGE
 from tests.trainer.synthetic import write_planted_npz
 from trainer.cli import main as train_main
-from trainer.subspaces import SubclassFit, components_for, fit_subclasses, single_gaussian, subclass_targets
+from trainer.subspaces import (
+    SubclassFit,
+    components_for,
+    fit_subclasses,
+    pair_log_likelihood,
+    paired_mixture,
+    single_gaussian,
+    subclass_targets,
+)
 
 NO_AUGMENT = [
     "--flip=false",
@@ -146,3 +154,45 @@ def test_algorithm2_end_to_end_recovers_planted_subclasses(tmp_path, targets) ->
         rows = emotion == e
         assert adjusted_rand_score(planted[rows], sub[rows]) > 0.8
     assert (tmp_path / "dgm" / "levels.json").is_file() and (tmp_path / "dgm" / "level2.pt").is_file()
+
+
+def two_clusters_shaken(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two clusters apart on axis 1; every face's copy moves far along axis 0 and stays in its cluster."""
+    rng = np.random.default_rng(seed)
+    planted = np.repeat([0, 1], 300)
+    x = np.stack([np.zeros(600), np.where(planted == 1, 4.0, -4.0)], 1) + 0.5 * rng.standard_normal((600, 2))
+    copies = x + np.stack([2.0 * rng.standard_normal(600), 0.1 * rng.standard_normal(600)], 1)
+    return x, copies, planted
+
+
+def test_paired_em_fits_each_component_to_faces_and_their_copies() -> None:
+    x, copies, planted = two_clusters_shaken()
+    paired = paired_mixture(x, copies, 2, seed=0)
+    assert adjusted_rand_score(planted, paired.assign(x)) > 0.95
+    assert np.mean(paired.assign(x) == paired.assign(copies)) > 0.99
+    assert paired.weights.sum() == pytest.approx(1.0)
+    # both members update the covariance: along the copies' move the paired components are wider
+    # than plain EM's (0.25 + 4 / 2 against 0.25)
+    plain = fit_subclasses(x, np.zeros(600, np.int64), 2, min_size=20).mixtures[0]
+    assert paired.covariances[:, 0, 0].min() > 1.5 > 0.5 > plain.covariances[:, 0, 0].max()
+
+
+def test_paired_em_keeps_the_likeliest_of_its_starts() -> None:
+    """Pairs that straddle clusters: a face of cluster 1 has its copy in cluster 2 and back."""
+    rng = np.random.default_rng(0)
+    centres = np.array([(0, 0), (6, 0), (0, 6)], float)
+    planted = np.repeat([0, 1, 2], 100)
+    x = centres[planted] + 0.5 * rng.standard_normal((300, 2))
+    copies = centres[np.array([0, 2, 1])[planted]] + 0.5 * rng.standard_normal((300, 2))
+    each = [pair_log_likelihood(paired_mixture(x, copies, 2, seed=s, starts=1), x, copies) for s in range(4)]
+    best = pair_log_likelihood(paired_mixture(x, copies, 2, seed=0, starts=4), x, copies)
+    assert best == pytest.approx(max(each))
+    with pytest.raises(ValueError, match="a copy of every face"):
+        paired_mixture(x, copies[:10], 2)
+
+
+def test_fit_subclasses_with_copies_pairs_them() -> None:
+    x, copies, planted = two_clusters_shaken()
+    fit = fit_subclasses(x, np.zeros(600, np.int64), 2, min_size=20, copies=copies)
+    assert adjusted_rand_score(planted, fit.labels) > 0.95
+    assert fit.mixtures[0].covariances[:, 0, 0].min() > 1.5
