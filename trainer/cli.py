@@ -5,7 +5,8 @@ albumsum-train subspaces --checkpoint C [--config FILE] [--key=value ...]
 albumsum-train subclasses --checkpoint C --out C2 [--space emotions|steady|embedding] [--components 3] [--data T.npz]
                           [--paired] [--keep 0.8]
 albumsum-train calibrate --checkpoint C --out C2
-albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--bf16] [--degrade] [--out M.json]
+albumsum-train evaluate --checkpoint C --data D.npz [--reference R.npz] [--detect] [--bf16 [on|off|auto]]
+                        [--degrade] [--out M.json]
 albumsum-train embed --checkpoint C --data D.npz --out E.npz
 albumsum-train report --checkpoint C [C ...] --data D.npz --out DIR [--label L ...]
 albumsum-train prepare ferplus|fer2013|folders ... --out D.npz
@@ -91,11 +92,15 @@ def _cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+# evaluate --bf16 on|off|auto -> Embedder(bf16=...): None lets it choose as the app does (inference.fast_bf16)
+BF16_CHOICES = {"on": True, "off": False, "auto": None}
+
+
 def _cmd_evaluate(args: argparse.Namespace, extra: list[str]) -> int:
     from trainer.evaluate import evaluate_checkpoint, format_table, write_json
 
     metrics = evaluate_checkpoint(
-        args.checkpoint, args.data, args.reference, args.detect, args.device, args.bf16, args.degrade
+        args.checkpoint, args.data, args.reference, args.detect, args.device, BF16_CHOICES[args.bf16], args.degrade
     )
     print(format_table(metrics))
     if args.out:
@@ -201,7 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "evaluate":
             p.add_argument("--reference", help="kNN reference set (default: the training set of the checkpoint)")
             p.add_argument("--detect", action="store_true", help="images are full frames: find faces first")
-            p.add_argument("--bf16", action="store_true", help="embed under bfloat16 autocast, as the app does")
+            p.add_argument(
+                "--bf16",
+                nargs="?",
+                const="on",
+                default="off",
+                choices=("on", "off", "auto"),
+                help="embed under bfloat16 autocast (--bf16 or --bf16 on), or as the app would on this device: "
+                "bfloat16 only where it is native and fast (--bf16 auto); float32 without the flag",
+            )
             p.add_argument(
                 "--degrade",
                 action="store_true",

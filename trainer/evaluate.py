@@ -180,11 +180,12 @@ def evaluate_checkpoint(
     reference: str | None = None,
     detect: bool = False,
     device: str = "auto",
-    bf16: bool = False,
+    bf16: bool | None = False,
     degrade: bool = False,
 ) -> dict[str, float]:
     """The full protocol for one checkpoint on one labelled set, on both protocols: float32
-    embeddings, or with ``bf16`` under bfloat16 autocast, as the app runs on a CPU that has it;
+    embeddings, or with ``bf16`` under bfloat16 autocast, as the app runs on a CPU that has it
+    (``None``: whichever the app would use on this device, :func:`albumsum.core.inference.fast_bf16`);
     with ``degrade`` also on the set's seeded degraded copy (:func:`degradation_metrics`)."""
     embedder = Embedder.from_file(checkpoint, device=device, bf16=bf16)
     test = load_for_evaluation(data, detect, device)

@@ -26,6 +26,5 @@ nice -n ${NICE:-19} albumsum-train fit --config trainer/recipes/narrow.toml --pr
 cp $R/config.json $R/metrics.jsonl $HERE/
 # embed as the app does on this CPU: under bfloat16 where it has native bfloat16, else in float32 (emulated
 # bfloat16 embeds 7-13x slower there: docs/BENCHMARKS.md)
-BF16=$(python -c "import torch; from albumsum.core.inference import fast_bf16; print('--bf16' * fast_bf16(torch.device('cpu')))")
 nice -n ${NICE:-19} albumsum-train evaluate --checkpoint $R/model.pt --data ../shared/data/ferplus/valid.npz \
-  --degrade $BF16 --out $R/evaluate.json >> $R.log 2>&1 && cp $R/evaluate.json $HERE/
+  --degrade --bf16 auto --out $R/evaluate.json >> $R.log 2>&1 && cp $R/evaluate.json $HERE/

@@ -167,6 +167,20 @@ def run_cli(command: str, checkpoint, data, *extra: str) -> int:
     return train_main([command, "--checkpoint", str(checkpoint), "--data", str(data), "--device", "cpu", *extra])
 
 
+@pytest.mark.parametrize(
+    "flag, expected", [([], False), (["--bf16"], True), (["--bf16", "on"], True), (["--bf16", "auto"], None)]
+)
+def test_cli_evaluate_bf16_on_off_or_as_the_app_would(monkeypatch, tmp_path, flag, expected) -> None:
+    """``--bf16 auto`` leaves the choice to the Embedder (None), which picks bfloat16 only where it is fast."""
+    import trainer.evaluate
+
+    seen = []
+    monkeypatch.setattr(trainer.evaluate, "evaluate_checkpoint", lambda *a: seen.append(a[5]) or {"count": 1.0})
+    monkeypatch.setattr(trainer.evaluate, "format_table", lambda metrics: "")
+    assert run_cli("evaluate", tmp_path / "m.pt", tmp_path / "d.npz", *flag) == 0
+    assert seen == [expected]
+
+
 @pytest.mark.slow
 def test_cli_evaluate_and_embed(trained, ferplus_dir, tmp_path, capsys) -> None:
     _, path = trained

@@ -10,12 +10,11 @@ cd "$(dirname "$0")/../../.."
 IN=${1:-resources/models/default.pt}
 R=$HOME/albumsum-runs/paired_keep
 mkdir -p $R
-BF16=$(python -c "import torch; from albumsum.core.inference import fast_bf16; print('--bf16' * fast_bf16(torch.device('cpu')))")
 [ -f $R/model.pt ] || albumsum-train subclasses --checkpoint $IN --out $R/model.pt --space steady --paired --keep 0.8 \
   >> $R/log.txt 2>&1 || exit 1
 for name in model before; do
   ck=$R/model.pt; [ $name = before ] && ck=$IN
   [ -f $R/evaluate_$name.json ] || albumsum-train evaluate --checkpoint $ck --data ../shared/data/ferplus/valid.npz \
-    --degrade $BF16 --out $R/evaluate_$name.json >> $R/log.txt 2>&1 || exit 1
+    --degrade --bf16 auto --out $R/evaluate_$name.json >> $R/log.txt 2>&1 || exit 1
 done
 cp $R/log.txt $R/evaluate_model.json $R/evaluate_before.json docs/runs/paired_keep/

@@ -8,7 +8,6 @@
 cd "$(dirname "$0")/../../.."
 L=$HOME/albumsum-runs/width12
 mkdir -p $L
-BF16=$(python -c "import torch; from albumsum.core.inference import fast_bf16; print('--bf16' * fast_bf16(torch.device('cpu')))")
 run() {
   name=$1; width=$2
   if [ ! -f $L/$name/model.pt ]; then
@@ -16,7 +15,7 @@ run() {
       --compact_weight=0.1 --epochs=12 --eval_every=0 --progress=false --out_dir=$L/$name >> $L/$name.log 2>&1 || return
   fi
   [ -f $L/$name/evaluate.json ] || nice -n 19 albumsum-train evaluate --checkpoint $L/$name/model.pt \
-      --data ../shared/data/ferplus/valid.npz --degrade $BF16 --out $L/$name/evaluate.json >> $L/$name.log 2>&1
+      --data ../shared/data/ferplus/valid.npz --degrade --bf16 auto --out $L/$name/evaluate.json >> $L/$name.log 2>&1
   mkdir -p docs/runs/width12/$name && cp $L/$name/config.json $L/$name/metrics.jsonl $L/$name/evaluate.json docs/runs/width12/$name/
 }
 set -- ${@:-w32 32 w36 36}
