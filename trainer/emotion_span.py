@@ -37,7 +37,7 @@ import torch
 
 from albumsum.core.checkpoint import read_checkpoint, save_checkpoint
 from albumsum.core.emotions import EMOTIONS
-from trainer.subspaces import ClassMixture, SubclassFit, fit_subclasses
+from trainer.subspaces import ClassMixture, SubclassFit, components_for, fit_subclasses
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,8 @@ def fit_span_subclasses(
         copies = own.project(degraded[rows]) if paired else None
         one = fit_subclasses(coords, np.zeros(len(rows), np.int64), components, min_size, seed, copies=copies)
         if keep > 0:
-            checked, wanted = own.project(check[rows]), components
+            # from the count the emotion supports (components_for), so no fit is repeated at the same count
+            checked, wanted = own.project(check[rows]), components_for(len(rows), components, min_size)
             while wanted > 2 and held(one.mixtures[0], coords, checked) < keep:
                 wanted -= 1
                 one = fit_subclasses(coords, np.zeros(len(rows), np.int64), wanted, min_size, seed, copies=copies)

@@ -73,7 +73,7 @@ def paired_mixture(
     for a component is the product of both members' densities, and both members update the
     component's mean and covariance (EM with equivalence constraints, Shental et al. 2003), so a
     component is a group whose faces' degraded copies belong to it too. On the shipped network's
-    steady directions this kept 0.28 bits of the link to the second-choice vote where plain EM kept
+    steady directions this kept 0.27 bits of the link to the second-choice vote where plain EM kept
     0.22 at the same stability-chosen counts (docs/RESULTS.md 6.15).
 
     EM runs from ``starts`` plain-EM fits of ``x`` (seeds ``seed``, ``seed + 1``, ...) and the fit
