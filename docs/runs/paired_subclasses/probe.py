@@ -55,6 +55,19 @@ def assign(params, x):
     return gmm_log_responsibilities(x, *params).argmax(1)
 
 
+def cached_embeddings(checkpoint, data, sha, emb, valid):
+    """Float32 embeddings of FER+ valid, its standard degraded copy (seed 0) and two degraded copies
+    of the training faces (seeds 1 and 2), cached in ~/albumsum-runs/paired_probe_<sha>.npz."""
+    cache = os.path.expanduser(f"~/albumsum-runs/paired_probe_{sha}.npz")
+    if not os.path.exists(cache):
+        v, vd = emb.embed(valid.images), emb.embed(degrade_images(valid.images, 0))
+        td1 = degraded_training_embeddings(checkpoint, data, None, 1)
+        td2 = degraded_training_embeddings(checkpoint, data, None, 2)
+        np.savez(cache, v=v, vd=vd, td1=td1, td2=td2)
+    c = np.load(cache)
+    return c["v"], c["vd"], c["td1"], c["td2"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("checkpoint", nargs="?", default="resources/models/default.pt")
@@ -68,14 +81,7 @@ def main():
         sha = hashlib.sha256(f.read()).hexdigest()[:16]
     emb = Embedder(data, device="cpu", bf16=False)
     valid = load_for_evaluation("../shared/data/ferplus/valid.npz")
-    cache = os.path.expanduser(f"~/albumsum-runs/paired_probe_{sha}.npz")
-    if not os.path.exists(cache):
-        v, vd = emb.embed(valid.images), emb.embed(degrade_images(valid.images, 0))
-        td1 = degraded_training_embeddings(args.checkpoint, data, None, 1)
-        td2 = degraded_training_embeddings(args.checkpoint, data, None, 2)
-        np.savez(cache, v=v, vd=vd, td1=td1, td2=td2)
-    c = np.load(cache)
-    v, vd, td1, td2 = c["v"], c["vd"], c["td1"], c["td2"]
+    v, vd, td1, td2 = cached_embeddings(args.checkpoint, data, sha, emb, valid)
     t, labels = data["reference"]["embeddings"].float().numpy(), data["reference"]["labels"].numpy()
     names = emb.class_names
     em, emd = emb.posteriors(v).argmax(1), emb.posteriors(vd).argmax(1)
