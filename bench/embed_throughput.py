@@ -10,6 +10,7 @@ indexer calls per batch). The two run alternately, ``--rounds`` times per batch 
 median of each is printed with the ratio new / old. Throughput does not depend on the crops' content.
 With ``--old-unfolded`` the old checkpoint runs without the batch-norm folding the app applies
 (``albumsum.core.inference.inference_network``): pass the same file twice to time the folding alone.
+Each network's header line counts the batch norms left in it as it runs (0: all folded).
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ def main() -> None:
     for name, path in (("new", args.new), ("old", args.against)):
         e = models[name]
         arch = e.checkpoint.get("model_args", {}).get("arch", "?")
-        folded = not (name == "old" and args.old_unfolded)
-        print(f"{name}: {path} ({arch}, {e.size} px, flip averaging {e.flip_tta}, bf16 {e.bf16}, folded {folded})")
+        norms = sum(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in e.net.modules())
+        print(f"{name}: {path} ({arch}, {e.size} px, flip averaging {e.flip_tta}, bf16 {e.bf16}, batch norms {norms})")
     crops = np.random.default_rng(0).integers(0, 256, (args.faces, 48, 48), dtype=np.uint8)
     for e in models.values():
         e.predict(crops[:64])  # warm-up
