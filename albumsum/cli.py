@@ -25,6 +25,7 @@ from albumsum.core.indexer import IndexSettings
 from albumsum.core.progress import Progress
 from albumsum.core.settings import Settings, check, load_settings
 from albumsum.core.userdata import IndexBusy
+from albumsum.core.watch import album_state, watch_changes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_INDEXED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -246,12 +247,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     defaults = IndexSettings(detect_side=args.detect_side, workers=args.workers, retry_errors=args.retry_errors)
     album = _album(args, pipeline=ModelPipeline(args.model, args.workers), index_defaults=defaults)
     with StopFlag() as stop:
+        # listed before indexing, so that what changes while the first run indexes is noticed
+        before = album_state(album.folder) if args.watch else None
         _index_once(album, args, stop, redetect=args.redetect)
         if args.watch and not stop():
-            from albumsum.core.watch import watch_changes
-
             print(f"watching {album.folder} (Ctrl-C to stop)", file=sys.stderr)
-            for changed in watch_changes(album.folder, should_stop=stop):
+            for changed in watch_changes(album.folder, should_stop=stop, since=before):
                 print(f"{len(changed)} file(s) changed", file=sys.stderr)
                 _index_once(album, args, stop)
             return EXIT_OK

@@ -35,12 +35,21 @@ def watch_changes(
     settle: float = 1.0,
     should_stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
+    since: dict[str, tuple[int, int]] | None = None,
 ) -> Iterator[set[str]]:
-    """Yield the paths that changed under ``root``, each batch once its files have settled."""
+    """Yield the paths that changed under ``root``, each batch once its files have settled.
+
+    Changes are counted from ``since`` (an :func:`album_state` listing), else from the folder as it
+    is when watching starts. Pass a listing taken before an index run that precedes the watch, so
+    that files added, changed or deleted while that run was indexing are noticed too.
+    """
     root = Path(root)
-    state = album_state(root)
+    state = album_state(root) if since is None else since
+    first = since is not None  # look at once: the folder may already differ from ``since``
     while not should_stop():
-        sleep(interval)
+        if not first:
+            sleep(interval)
+        first = False
         now = album_state(root)
         if now == state:
             continue

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from albumsum.core.index import IndexWriter
 from albumsum.core.indexer import IndexSettings, index_album, run_to_end
-from albumsum.core.watch import changed_paths, watch_changes
+from albumsum.core.watch import album_state, changed_paths, watch_changes
 from tests.core.helpers import FakeDetector, make_embedder, write_photo
 
 
@@ -32,6 +32,59 @@ def test_a_file_still_being_written_is_reported_once_it_settles(tmp_path: Path) 
 
     changes = watch_changes(album, sleep=sleep)
     assert next(changes) == {"new.jpg"}
+
+
+def test_changes_since_an_earlier_listing_are_reported_at_the_first_look(tmp_path: Path) -> None:
+    """A photo added and one deleted after ``since`` was listed (while a first index ran) are reported
+    without any later change; a watch that lists the folder itself only when it starts sees none."""
+    album = tmp_path / "album"
+    write_photo(album / "p0.jpg", seed=0)
+    write_photo(album / "p1.jpg", seed=1)
+    before = album_state(album)
+    write_photo(album / "added.jpg", seed=2)
+    (album / "p0.jpg").unlink()
+    sleeps: list[float] = []
+    assert next(watch_changes(album, interval=2.0, settle=1.0, sleep=sleeps.append, since=before)) == {
+        "added.jpg",
+        "p0.jpg",
+    }
+    assert sleeps == [1.0]  # the settle check, without first waiting an interval
+    looks = iter(range(4))
+    assert list(watch_changes(album, sleep=lambda _: None, should_stop=lambda: next(looks, None) is None)) == []
+
+
+def test_index_watch_notices_a_photo_added_while_the_first_index_ran(tmp_path: Path, monkeypatch) -> None:
+    """``albumsum index --watch`` compares against the folder as it was before its first run, so a
+    photo that arrived after that run listed the folder is indexed by the watch."""
+    from albumsum import cli
+    from tests.core.helpers import write_checkpoint
+
+    album = tmp_path / "album"
+    write_photo(album / "p0.jpg", seed=0)
+    db, model = tmp_path / "index.sqlite", write_checkpoint(tmp_path / "tiny.pt")
+    real_index_once, real_watch = cli._index_once, cli.watch_changes
+    photos_after_run: list[int] = []
+    deadline = time.monotonic() + 60  # a watch that never notices ends the test instead of hanging it
+
+    def index_once(album_, args, stop, redetect=False) -> None:
+        real_index_once(album_, args, stop, redetect)
+        photos_after_run.append(_photos_in(db))
+        if len(photos_after_run) == 1:  # the run has listed and indexed the folder: a photo arrives late
+            write_photo(album / "added.jpg", seed=5)
+        else:
+            stop.stop = True
+
+    def watch(root, should_stop, since):
+        def done() -> bool:
+            return should_stop() or time.monotonic() > deadline
+
+        return real_watch(root, interval=0.1, settle=0.1, should_stop=done, since=since)
+
+    monkeypatch.setattr(cli, "_index_once", index_once)
+    monkeypatch.setattr(cli, "watch_changes", watch)
+    argv = ["index", str(album), "--db", str(db), "--model", str(model), "--watch", "--quiet", "--workers", "1"]
+    assert cli.main(argv) == cli.EXIT_OK
+    assert photos_after_run == [1, 2]
 
 
 def test_watching_an_album_indexes_added_changed_and_deleted_photos(tmp_path: Path) -> None:

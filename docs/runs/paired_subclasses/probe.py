@@ -55,17 +55,29 @@ def assign(params, x):
     return gmm_log_responsibilities(x, *params).argmax(1)
 
 
-def cached_embeddings(checkpoint, data, sha, emb, valid):
-    """Float32 embeddings of FER+ valid, its standard degraded copy (seed 0) and two degraded copies
-    of the training faces (seeds 1 and 2), cached in ~/albumsum-runs/paired_probe_<sha>.npz."""
-    cache = os.path.expanduser(f"~/albumsum-runs/paired_probe_{sha}.npz")
-    if not os.path.exists(cache):
-        v, vd = emb.embed(valid.images), emb.embed(degrade_images(valid.images, 0))
-        td1 = degraded_training_embeddings(checkpoint, data, None, 1)
-        td2 = degraded_training_embeddings(checkpoint, data, None, 2)
-        np.savez(cache, v=v, vd=vd, td1=td1, td2=td2)
-    c = np.load(cache)
-    return c["v"], c["vd"], c["td1"], c["td2"]
+class Probe:
+    """A checkpoint as both probes read it: its data, SHA-256 prefix, float32 embedder, FER+ valid,
+    and float32 embeddings of valid (``v``), its standard degraded copy (seed 0, ``vd``) and two
+    degraded copies of the training faces (seeds 1 and 2, ``td1``, ``td2``), cached in
+    ~/albumsum-runs/paired_probe_<sha>.npz."""
+
+    def __init__(self, checkpoint):
+        torch.set_num_threads(2)
+        self.data = read_checkpoint(checkpoint)
+        with open(checkpoint, "rb") as f:
+            self.sha = hashlib.sha256(f.read()).hexdigest()[:16]
+        self.emb = Embedder(self.data, device="cpu", bf16=False)
+        self.valid = load_for_evaluation("../shared/data/ferplus/valid.npz")
+        cache = os.path.expanduser(f"~/albumsum-runs/paired_probe_{self.sha}.npz")
+        if not os.path.exists(cache):
+            v, vd = self.emb.embed(self.valid.images), self.emb.embed(degrade_images(self.valid.images, 0))
+            td1 = degraded_training_embeddings(checkpoint, self.data, None, 1)
+            td2 = degraded_training_embeddings(checkpoint, self.data, None, 2)
+            np.savez(cache, v=v, vd=vd, td1=td1, td2=td2)
+        c = np.load(cache)
+        self.v, self.vd, self.td1, self.td2 = c["v"], c["vd"], c["td1"], c["td2"]
+        self.bank = self.data["reference"]["embeddings"].float().numpy()
+        self.bank_labels = self.data["reference"]["labels"].numpy()
 
 
 def main():
@@ -75,14 +87,10 @@ def main():
     ap.add_argument("--seed", type=int, default=0, help="EM's seed (paired: the first of its starts)")
     ap.add_argument("--starts", type=int, default=4, help="paired EM's starts (trainer.subspaces.paired_mixture)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
-    data = read_checkpoint(args.checkpoint)
-    with open(args.checkpoint, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()[:16]
-    emb = Embedder(data, device="cpu", bf16=False)
-    valid = load_for_evaluation("../shared/data/ferplus/valid.npz")
-    v, vd, td1, td2 = cached_embeddings(args.checkpoint, data, sha, emb, valid)
-    t, labels = data["reference"]["embeddings"].float().numpy(), data["reference"]["labels"].numpy()
+    probe = Probe(args.checkpoint)
+    data, sha, emb, valid = probe.data, probe.sha, probe.emb, probe.valid
+    v, vd, td1, td2 = probe.v, probe.vd, probe.td1, probe.td2
+    t, labels = probe.bank, probe.bank_labels
     names = emb.class_names
     em, emd = emb.posteriors(v).argmax(1), emb.posteriors(vd).argmax(1)
     same = em == emd

@@ -22,12 +22,10 @@ Embeddings are float32 and shared with docs/runs/paired_subclasses/probe.py's ca
 """
 
 import argparse
-import hashlib
 import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 
@@ -35,11 +33,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 sys.path.insert(0, str(HERE.parent / "paired_subclasses"))
 
-from probe import cached_embeddings  # noqa: E402
+from probe import Probe  # noqa: E402
 
-from albumsum.core.checkpoint import read_checkpoint  # noqa: E402
-from albumsum.core.inference import Embedder  # noqa: E402
-from trainer.evaluate import load_for_evaluation  # noqa: E402
 from trainer.evaluation import knn_predict  # noqa: E402
 
 
@@ -47,14 +42,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("checkpoint", nargs="?", default="resources/models/default.pt")
     args = ap.parse_args()
-    torch.set_num_threads(2)
-    data = read_checkpoint(args.checkpoint)
-    with open(args.checkpoint, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()[:16]
-    emb = Embedder(data, device="cpu", bf16=False)
-    valid = load_for_evaluation("../shared/data/ferplus/valid.npz")
-    v, vd, td1, td2 = cached_embeddings(args.checkpoint, data, sha, emb, valid)
-    t, tl = data["reference"]["embeddings"].float().numpy(), data["reference"]["labels"].numpy()
+    probe = Probe(args.checkpoint)
+    sha, emb, valid = probe.sha, probe.emb, probe.valid
+    v, vd, td1, td2 = probe.v, probe.vd, probe.td1, probe.td2
+    t, tl = probe.bank, probe.bank_labels
     y, paper = valid.labels, valid.paper_protocol()
 
     print(f"{args.checkpoint} ({sha}); FER+ valid, {len(y)} faces ({paper.sum()} on the paper's protocol)")
