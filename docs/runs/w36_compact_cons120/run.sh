@@ -6,6 +6,13 @@
 # (about 7.5 hours: several sessions); rerunning resumes from ~/albumsum-runs/w36_compact_cons120/last.pt
 # (docs/runs/long_run.sh; on a new machine from docs/runs/w36_compact_cons120/resume.pt once `long_run.sh
 # w36_compact_cons120 save_resume` has been committed). Then whiten it as docs/runs/cons120_whiten/run.sh
-# whitens the width-32 run (docs/runs/whiten/whiten_run.sh).
-exec "$(dirname "$0")/../long_run.sh" w36_compact_cons120 --width=36 --sgm_form=squared --compact_weight=0.1 \
-  --consistency=1 --consistency_after=80 --epochs=${EPOCHS:-120} --eval_every=10 "$@"
+# whitens the width-32 run (docs/runs/whiten/whiten_run.sh): this script does that next, into
+# ~/albumsum-runs/w36_cons120_whiten, and copies its config and evaluation into docs/runs/w36_cons120_whiten.
+D="$(cd "$(dirname "$0")/.." && pwd)"
+"$D/long_run.sh" w36_compact_cons120 --width=36 --sgm_form=squared --compact_weight=0.1 \
+  --consistency=1 --consistency_after=80 --epochs=${EPOCHS:-120} --eval_every=10 "$@" || exit 1
+[ "$1" = save_resume ] && exit
+R=$HOME/albumsum-runs/w36_cons120_whiten
+"$D/whiten/whiten_run.sh" w36_cons120_whiten $HOME/albumsum-runs/w36_compact_cons120/model.pt \
+  "$D/w36_compact_cons120/config.json" || exit 1
+mkdir -p "$D/w36_cons120_whiten" && cp $R/config.json $R/evaluate.json "$D/w36_cons120_whiten/"
