@@ -43,6 +43,9 @@ PRESETS = {
     "stock": {"arch": "resnet18", "stem": "stock"},
     "narrow64": {"recipe": RECIPE, **SHIPPED, "width": 64},  # the shipped network at twice its width
     "narrow96": {"recipe": RECIPE, **SHIPPED, "width": 96},
+    # the widest that embeds no slower than the stock ResNet18 on an AVX2 CPU (docs/BENCHMARKS.md), with the
+    # degraded-copy consistency term from the start: on a GPU, the long schedule a CPU cannot give it
+    "narrow36cons": {"recipe": RECIPE, **SHIPPED, "width": 36, "consistency": 1.0},
 }
 
 

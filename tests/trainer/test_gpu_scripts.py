@@ -84,6 +84,9 @@ def test_the_wide_presets_are_the_shipped_recipe_at_their_width(tmp_path: Path) 
     assert (cfg.lr, cfg.epochs, cfg.threads, cfg.progress) == (1e-3, 7, 0, False)
     assert cfg.train_data == str(tmp_path / "train.npz")
     assert make_config("stock", tmp_path, tmp_path / "run", {}).arch == "resnet18"
+    shippable = make_config("narrow36cons", tmp_path, tmp_path / "run", {})
+    assert (shippable.width, shippable.consistency, shippable.consistency_after) == (36, 1.0, 0)
+    assert (shippable.sgm_form, shippable.compact_weight, shippable.whiten) == ("squared", 0.1, True)
 
 
 def test_the_script_is_the_package_module(capsys) -> None:
