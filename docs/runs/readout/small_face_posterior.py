@@ -55,8 +55,9 @@ def main():
 
     sharp = log_posterior(probe.v, sigma, means).argmax(1)
     print(f"{args.checkpoint} ({probe.sha}); σ {sigma:.4f}; FER+ valid's degraded copy, {len(y)} faces")
-    print("| small faces read with | NLL, degraded training faces | degraded posterior, ours / paper's | same emotion |")
-    print("|---|---|---|---|")
+    header = ("small faces read with", "NLL, degraded training faces", "degraded posterior, ours / paper's", "same emotion")
+    print("| " + " | ".join(header) + " |")
+    print("|---" * len(header) + "|")
 
     def row(name, s, m):
         read = log_posterior(probe.vd, s, m).argmax(1)
