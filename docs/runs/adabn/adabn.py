@@ -12,7 +12,7 @@ as cumulative averages over one pass (each face with its mirror image, as the ap
 Each row reads FER+ valid's standard degraded copy (seed 0, as `evaluate --degrade`) with those
 statistics and the checkpoint's means, σ, priors and bank: the posterior's accuracy (ours / the
 paper's protocol), how often it names the emotion the shipped network names on the sharp face, and
-kNN(11) accuracy. About 10 minutes a pass over the training faces on a quiet 2-core CPU.
+kNN(11) accuracy. About 8 minutes a pass over the training faces on a 2-core CPU with a training beside it.
 
     python docs/runs/adabn/adabn.py [CHECKPOINT]   # output: adabn.txt
 """
